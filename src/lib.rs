@@ -1,5 +1,11 @@
 //! sysgate: readable seccomp policies compiled to correct, fast, multi-architecture BPF.
+//!
+//! The pipeline, one module per stage:
+//! [`policy`] (text → AST → resolved [`ir::Policy`]) → [`compile`] (IR → BPF) →
+//! [`bpf`] (instructions, emulator, disassembler).
 
 pub mod arch;
 pub mod bpf;
+pub mod compile;
+pub mod ir;
 pub mod policy;

@@ -13,3 +13,21 @@ pub fn constant(arch: Arch, name: &str) -> Option<u64> {
 pub fn constant_names() -> Vec<&'static str> {
     Vec::new()
 }
+
+// TEMPORARY until the constants table lands.
+pub fn errno(name: &str) -> Option<u16> {
+    match name {
+        "EPERM" => Some(1),
+        "ENOENT" => Some(2),
+        "EACCES" => Some(13),
+        "ENOSYS" => Some(38),
+        _ => None,
+    }
+}
+pub fn errno_name(n: u16) -> Option<&'static str> {
+    match n {
+        1 => Some("EPERM"),
+        38 => Some("ENOSYS"),
+        _ => None,
+    }
+}

@@ -16,3 +16,8 @@ pub fn groups() -> &'static [Group] {
 pub fn group(name: &str) -> Option<&'static Group> {
     groups().iter().find(|g| g.name == name)
 }
+
+/// TEMPORARY stub.
+pub fn expand(name: &str) -> Option<Vec<&'static str>> {
+    group(name).map(|g| g.members.to_vec())
+}

@@ -1,3 +1,114 @@
 //! The policy language: lexer, parser, AST, resolver, groups and built-in policies.
+//!
+//! ```
+//! use sysgate::policy::Policy;
+//! let p = Policy::parse("example.policy", "default allow\ndeny bpf\narch x86_64\n").unwrap();
+//! let bpf = sysgate::arch::Arch::X86_64.syscall_nr("bpf").unwrap();
+//! let ruling = p.resolved.sections[0].decide(bpf, &[0; 6]);
+//! assert_eq!(ruling.action, sysgate::policy::ast::Action::Errno(1));
+//! assert_eq!(ruling.origin.line, 2);
+//! ```
 
+pub mod ast;
+pub mod builtin;
+pub mod diag;
 pub mod groups;
+pub mod lexer;
+pub mod parser;
+pub mod resolve;
+
+use crate::compile::{self, CompileError, Program};
+use crate::ir;
+use diag::{Diagnostic, Source};
+use std::fmt;
+use std::sync::Arc;
+
+pub use resolve::Options;
+
+/// A policy that resolved without errors, with the warnings it produced.
+#[derive(Clone, Debug)]
+pub struct Policy {
+    /// The file path or `builtin:NAME`.
+    pub name: String,
+    pub resolved: ir::Policy,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// The errors (and warnings) that stopped a policy from resolving.
+#[derive(Clone, Debug)]
+pub struct PolicyError {
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut first = true;
+        for d in &self.diagnostics {
+            if !first {
+                writeln!(f)?;
+            }
+            first = false;
+            write!(f, "{d}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for PolicyError {}
+
+impl Policy {
+    /// Resolves policy text for the architectures it names (or the host's, `native`).
+    pub fn parse(name: &str, text: &str) -> Result<Policy, PolicyError> {
+        Policy::from_source(Source::new(name, text), &Options::default())
+    }
+
+    /// Resolves a built-in policy by name.
+    pub fn builtin(name: &str) -> Result<Policy, PolicyError> {
+        Policy::load(name, &Options::default())
+    }
+
+    /// Loads `spec`: a built-in name (`container`) or a file path.
+    pub fn load(spec: &str, opts: &Options) -> Result<Policy, PolicyError> {
+        let src = if let Some(s) = builtin::source(spec) {
+            s
+        } else {
+            match std::fs::read_to_string(spec) {
+                Ok(t) => Source::new(spec, t),
+                Err(e) => {
+                    let mut d = Diagnostic::file_error(spec, format!("cannot read policy: {e}"));
+                    if e.kind() == std::io::ErrorKind::NotFound {
+                        d = d.with_hint(format!(
+                            "give a file path or a built-in name ({})",
+                            builtin::names().join(", ")
+                        ));
+                    }
+                    return Err(PolicyError {
+                        diagnostics: vec![d],
+                    });
+                }
+            }
+        };
+        Policy::from_source(src, opts)
+    }
+
+    /// Resolves `src`, reading `use`d files from disk.
+    pub fn from_source(src: Arc<Source>, opts: &Options) -> Result<Policy, PolicyError> {
+        let name = src.name.clone();
+        let r = resolve::resolve(src, &resolve::FsLoader, opts);
+        match r.policy {
+            Some(resolved) => Ok(Policy {
+                name,
+                resolved,
+                warnings: r.diagnostics,
+            }),
+            None => Err(PolicyError {
+                diagnostics: r.diagnostics,
+            }),
+        }
+    }
+
+    /// Compiles to one filter for all the policy's architectures.
+    pub fn compile(&self) -> Result<Program, CompileError> {
+        compile::compile(&self.resolved, &compile::Options::default())
+    }
+}

@@ -1,0 +1,763 @@
+//! From parsed files to the resolved [`ir::Policy`]: `use` is spliced in, groups expanded,
+//! names turned into numbers, parameters into argument slots and widths, constants into
+//! values — each per architecture — and rules folded, first match wins, into one
+//! [`Decision`] per syscall number.
+//!
+//! Multiplexers: on ABIs with `socketcall(2)`/`ipc(2)`, a rule on `socket` also governs
+//! `socketcall(SYS_SOCKET, …)`. The real arguments sit behind a pointer the filter cannot
+//! read, so a condition on them cannot be checked there. The conservative choice, reported
+//! as a warning: a rule that refuses the call (any action but `allow` and `log`) applies to
+//! every such multiplexed call; a rule that lets it through never applies to it.
+
+use super::ast::{self, Action, CmpOp, Expr, Stmt, Target, UseTarget, ValuePart};
+use super::diag::{did_you_mean, Diagnostic, Source, Span};
+use super::groups;
+use crate::arch::{self, Arch, ParamError};
+use crate::ir::{ArchSection, Atom, Cond, CondRule, Decision, Landlock, Origin, Policy, Ruling, Test};
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Finds the text of a `use`d policy.
+pub trait Loader {
+    /// Loads `target` as written in `from`.
+    fn load(&self, target: &UseTarget, from: &Source) -> Result<Arc<Source>, String>;
+}
+
+/// Built-in names from [`super::builtin`], files relative to the using file's directory.
+pub struct FsLoader;
+
+impl Loader for FsLoader {
+    fn load(&self, target: &UseTarget, from: &Source) -> Result<Arc<Source>, String> {
+        match target {
+            UseTarget::Builtin(name) => super::builtin::source(name).ok_or_else(|| {
+                let names = super::builtin::names();
+                match did_you_mean(name, names.iter().copied()) {
+                    Some(s) => format!("no built-in policy '{name}' (did you mean '{s}'?)"),
+                    None => format!(
+                        "no built-in policy '{name}'; built-ins are: {}; write a file as use \"path\"",
+                        names.join(", ")
+                    ),
+                }
+            }),
+            UseTarget::File(p) => {
+                let base = Path::new(&from.name)
+                    .parent()
+                    .filter(|_| !from.name.starts_with("builtin:"))
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| PathBuf::from("."));
+                let path = base.join(p);
+                std::fs::read_to_string(&path)
+                    .map(|t| Source::new(path.display().to_string(), t))
+                    .map_err(|e| format!("cannot read '{}': {e}", path.display()))
+            }
+        }
+    }
+}
+
+/// How to resolve: which architectures (overriding the policy's `arch`).
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub arches: Option<Vec<Arch>>,
+}
+
+/// The result of resolving: the policy, or the errors; warnings either way.
+pub struct Resolved {
+    pub policy: Option<Policy>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A rule after `use` is spliced in, with the file it came from.
+struct FlatRule {
+    src: Arc<Source>,
+    action: Action,
+    targets: Vec<ast::Spanned<Target>>,
+    cond: Option<Expr>,
+    span: Span,
+    origin: Origin,
+}
+
+#[derive(Default)]
+struct Header {
+    default: Option<(Action, Origin)>,
+    unknown: Option<(Action, Origin)>,
+    badarch: Option<(Action, Origin)>,
+    arches: Option<Vec<Arch>>,
+}
+
+struct Flattener<'l> {
+    loader: &'l dyn Loader,
+    rules: Vec<FlatRule>,
+    header: Header,
+    landlock: Landlock,
+    diags: Vec<Diagnostic>,
+    stack: Vec<String>,
+}
+
+fn origin(src: &Source, span: Span) -> Origin {
+    let (line, _) = src.line_col(span.start);
+    let text = src.text[span.start..span.end.min(src.text.len())]
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    Origin {
+        file: Arc::from(src.name.as_str()),
+        line,
+        text,
+    }
+}
+
+impl Flattener<'_> {
+    fn file(&mut self, src: Arc<Source>) {
+        if self.stack.contains(&src.name) {
+            return;
+        }
+        let file = match super::parser::parse(&src) {
+            Ok(f) => f,
+            Err(d) => {
+                self.diags.push(d);
+                return;
+            }
+        };
+        self.stack.push(src.name.clone());
+        // Header settings of the outer file win over those of files it uses, so a file's
+        // own settings are collected first and only fill what is still unset afterwards.
+        let mut own = Header::default();
+        for stmt in &file.stmts {
+            let set = |slot: &mut Option<(Action, Origin)>,
+                       a: &ast::Spanned<Action>,
+                       kw: &str,
+                       diags: &mut Vec<Diagnostic>| {
+                if let Some((_, prev)) = slot {
+                    diags.push(
+                        Diagnostic::error(&src, a.span, format!("'{kw}' is set twice"))
+                            .with_hint(format!("it was already set on line {}", prev.line)),
+                    );
+                } else {
+                    let line_span = line_span(&src, a.span);
+                    *slot = Some((a.node, origin(&src, line_span)));
+                }
+            };
+            match stmt {
+                Stmt::Default(a) => set(&mut own.default, a, "default", &mut self.diags),
+                Stmt::Unknown(a) => set(&mut own.unknown, a, "unknown", &mut self.diags),
+                Stmt::BadArch(a) => set(&mut own.badarch, a, "badarch", &mut self.diags),
+                Stmt::Arch(names) => {
+                    let mut v = Vec::new();
+                    for n in names {
+                        if n.node == "native" {
+                            v.extend(Arch::native());
+                        } else if let Some(a) = Arch::from_name(&n.node) {
+                            v.push(a);
+                        } else {
+                            let mut d = Diagnostic::error(
+                                &src,
+                                n.span,
+                                format!("unknown architecture '{}'", n.node),
+                            );
+                            let all: Vec<&str> = Arch::ALL.iter().map(|a| a.name()).collect();
+                            d = match did_you_mean(&n.node, all.iter().copied()) {
+                                Some(s) => d.with_hint(format!("did you mean '{s}'?")),
+                                None => d.with_hint(format!(
+                                    "known: native, {}",
+                                    all.join(", ")
+                                )),
+                            };
+                            self.diags.push(d);
+                        }
+                    }
+                    let mut seen = HashSet::new();
+                    v.retain(|a| seen.insert(*a));
+                    if own.arches.is_some() {
+                        self.diags.push(
+                            Diagnostic::error(&src, names[0].span, "'arch' is set twice")
+                                .with_hint("list every architecture on one 'arch' line"),
+                        );
+                    }
+                    own.arches = Some(v);
+                }
+                Stmt::Use(t) => match self.loader.load(&t.node, &src) {
+                    Ok(used) => {
+                        if self.stack.contains(&used.name) {
+                            self.diags.push(
+                                Diagnostic::error(&src, t.span, "this 'use' forms a cycle")
+                                    .with_hint(format!(
+                                        "{} is already being read: {}",
+                                        used.name,
+                                        self.stack.join(" -> ")
+                                    )),
+                            );
+                        } else {
+                            self.file(used);
+                        }
+                    }
+                    Err(msg) => self
+                        .diags
+                        .push(Diagnostic::error(&src, t.span, msg)),
+                },
+                Stmt::Rule {
+                    action,
+                    targets,
+                    cond,
+                    span,
+                } => self.rules.push(FlatRule {
+                    src: src.clone(),
+                    action: action.node,
+                    targets: targets.clone(),
+                    cond: cond.clone(),
+                    span: *span,
+                    origin: origin(&src, line_span(&src, *span)),
+                }),
+                Stmt::Fs { access, paths } => self
+                    .landlock
+                    .fs
+                    .extend(paths.iter().map(|p| (*access, p.node.clone()))),
+                Stmt::Net { access, ports } => self
+                    .landlock
+                    .net
+                    .extend(ports.iter().map(|p| (*access, p.node))),
+            }
+        }
+        // This file is outer to everything it used: its settings replace theirs.
+        let h = &mut self.header;
+        if own.default.is_some() {
+            h.default = own.default;
+        }
+        if own.unknown.is_some() {
+            h.unknown = own.unknown;
+        }
+        if own.badarch.is_some() {
+            h.badarch = own.badarch;
+        }
+        if own.arches.is_some() {
+            h.arches = own.arches;
+        }
+        self.stack.pop();
+    }
+}
+
+/// Extends a span to the whole statement's lines, for origins (a statement may wrap).
+fn line_span(src: &Source, span: Span) -> Span {
+    let t = &src.text;
+    let start = t[..span.start.min(t.len())].rfind('\n').map_or(0, |i| i + 1);
+    let end = t[span.end.min(t.len())..]
+        .find('\n')
+        .map_or(t.len(), |i| span.end + i);
+    let line = &t[start..end];
+    // Drop a trailing comment.
+    let end = match line.find('#') {
+        Some(i) => start + i,
+        None => end,
+    };
+    Span::new(start, end.max(start))
+}
+
+/// Resolves the policy in `src`.
+pub fn resolve(src: Arc<Source>, loader: &dyn Loader, opts: &Options) -> Resolved {
+    let mut fl = Flattener {
+        loader,
+        rules: Vec::new(),
+        header: Header::default(),
+        landlock: Landlock::default(),
+        diags: Vec::new(),
+        stack: Vec::new(),
+    };
+    fl.file(src);
+    let mut diags = std::mem::take(&mut fl.diags);
+    if diags.iter().any(Diagnostic::is_error) {
+        return Resolved {
+            policy: None,
+            diagnostics: diags,
+        };
+    }
+    let arches = opts
+        .arches
+        .clone()
+        .or(fl.header.arches.take())
+        .unwrap_or_else(Arch::native);
+    let ruling = |slot: Option<(Action, Origin)>, dflt: Action, what: &str| match slot {
+        Some((action, origin)) => Ruling { action, origin },
+        None => Ruling {
+            action: dflt,
+            origin: Origin::implicit(what),
+        },
+    };
+    let default = ruling(
+        fl.header.default.take(),
+        Action::Errno(1),
+        "no 'default' line: errno EPERM",
+    );
+    let unknown = ruling(
+        fl.header.unknown.take(),
+        Action::Errno(38),
+        "no 'unknown' line: errno ENOSYS for numbers not in the syscall table",
+    );
+    let badarch = ruling(
+        fl.header.badarch.take(),
+        Action::Kill,
+        "no 'badarch' line: kill for architectures not targeted",
+    );
+
+    let mut rz = RuleResolver {
+        diags: &mut diags,
+        reported: HashSet::new(),
+    };
+    let rules = &fl.rules;
+    rz.check_targets(rules, &arches);
+    let mut live = vec![false; rules.len()];
+    let mut sections = Vec::new();
+    for &arch in &arches {
+        sections.push(rz.section(arch, rules, &default, &unknown, &mut live));
+    }
+    for (i, r) in rules.iter().enumerate() {
+        if !live[i] && rz.names_any(r, &arches) {
+            rz.diags.push(
+                Diagnostic::warning(&r.src, r.span, "this rule never matches")
+                    .with_hint("every syscall it names is decided by an earlier rule, or its condition is always false"),
+            );
+        }
+    }
+    if diags.iter().any(Diagnostic::is_error) {
+        return Resolved {
+            policy: None,
+            diagnostics: diags,
+        };
+    }
+    Resolved {
+        policy: Some(Policy {
+            sections,
+            badarch,
+            landlock: fl.landlock,
+        }),
+        diagnostics: diags,
+    }
+}
+
+struct RuleResolver<'d> {
+    diags: &'d mut Vec<Diagnostic>,
+    /// (rule index, message) pairs already reported, so per-arch problems are said once.
+    reported: HashSet<(usize, String)>,
+}
+
+/// A syscall name a target expands to.
+fn expand(t: &Target) -> Vec<&'static str> {
+    match t {
+        Target::Syscall(s) => arch::all_syscall_names()
+            .into_iter()
+            .filter(|n| n == s)
+            .collect(),
+        Target::Group(g) => groups::expand(g).unwrap_or_default(),
+    }
+}
+
+impl RuleResolver<'_> {
+    fn warn_once(&mut self, key: usize, d: Diagnostic) {
+        if self.reported.insert((key, d.message.clone())) {
+            self.diags.push(d);
+        }
+    }
+
+    fn names_any(&self, r: &FlatRule, arches: &[Arch]) -> bool {
+        r.targets.iter().any(|t| {
+            expand(&t.node)
+                .iter()
+                .any(|n| arches.iter().any(|a| a.syscall_nr(n).is_some()))
+        })
+    }
+
+    fn check_targets(&mut self, rules: &[FlatRule], arches: &[Arch]) {
+        let all = arch::all_syscall_names();
+        for r in rules {
+            for t in &r.targets {
+                match &t.node {
+                    Target::Syscall(s) => {
+                        if !all.contains(&s.as_str()) {
+                            let mut d = Diagnostic::error(
+                                &r.src,
+                                t.span,
+                                format!("unknown syscall '{s}'"),
+                            );
+                            d = match did_you_mean(s, all.iter().copied()) {
+                                Some(m) => d.with_hint(format!("did you mean '{m}'?")),
+                                None => d.with_hint("`sysgate syscalls` lists the syscalls of each architecture"),
+                            };
+                            self.diags.push(d);
+                        } else if !arches.iter().any(|a| a.syscall_nr(s).is_some()) {
+                            let on: Vec<&str> = Arch::ALL
+                                .iter()
+                                .filter(|a| a.syscall_nr(s).is_some())
+                                .map(|a| a.name())
+                                .collect();
+                            self.diags.push(
+                                Diagnostic::warning(
+                                    &r.src,
+                                    t.span,
+                                    format!(
+                                        "'{s}' exists on none of the target architectures ({})",
+                                        arch_list(arches)
+                                    ),
+                                )
+                                .with_hint(format!("it exists on {}", on.join(", "))),
+                            );
+                        }
+                    }
+                    Target::Group(g) => {
+                        if groups::group(g).is_none() {
+                            let names: Vec<&str> =
+                                groups::groups().iter().map(|g| g.name).collect();
+                            let mut d = Diagnostic::error(
+                                &r.src,
+                                t.span,
+                                format!("unknown group '{g}'"),
+                            );
+                            d = match did_you_mean(g, names.iter().copied()) {
+                                Some(m) => d.with_hint(format!("did you mean '{m}'?")),
+                                None => d.with_hint("`sysgate syscalls --groups` lists the groups"),
+                            };
+                            self.diags.push(d);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn section(
+        &mut self,
+        arch: Arch,
+        rules: &[FlatRule],
+        default: &Ruling,
+        unknown: &Ruling,
+        live: &mut [bool],
+    ) -> ArchSection {
+        // Per number: the rules so far, and whether an unconditional one closed the list.
+        let mut acc: BTreeMap<u32, (Vec<CondRule>, Option<Ruling>)> = BTreeMap::new();
+        for (ri, r) in rules.iter().enumerate() {
+            let ruling = Ruling {
+                action: r.action,
+                origin: r.origin.clone(),
+            };
+            let mut names: Vec<&'static str> =
+                r.targets.iter().flat_map(|t| expand(&t.node)).collect();
+            names.sort_unstable();
+            names.dedup();
+            for name in names {
+                if let Some(nr) = arch.syscall_nr(name) {
+                    let cond = match &r.cond {
+                        None => Cond::True,
+                        Some(e) => match unreachable_arg(e, arch, name) {
+                            None => self.cond(ri, r, e, arch, name),
+                            Some((span, reason)) => {
+                                let applies = !r.action.permits();
+                                self.warn_once(
+                                    ri,
+                                    Diagnostic::warning(
+                                        &r.src,
+                                        span,
+                                        format!("this argument of '{name}' cannot be checked on {arch}: {reason}"),
+                                    )
+                                    .with_hint(if applies {
+                                        "there this refusing rule applies whatever the arguments (the safe choice)"
+                                    } else {
+                                        "there this permitting rule never applies (the safe choice)"
+                                    }),
+                                );
+                                if applies {
+                                    Cond::True
+                                } else {
+                                    Cond::False
+                                }
+                            }
+                        },
+                    };
+                    live[ri] |= push(&mut acc, nr, cond, &ruling);
+                }
+                for m in arch::multiplexed(arch, name) {
+                    let Some(via) = arch.syscall_nr(m.via.syscall_name()) else {
+                        continue;
+                    };
+                    let call = Cond::Atom(Atom {
+                        arg: 0,
+                        bits: 32,
+                        test: if m.via.call_mask() == 0xffff_ffff {
+                            Test::Eq(u64::from(m.call))
+                        } else {
+                            Test::MaskedEq {
+                                mask: u64::from(m.via.call_mask()),
+                                value: u64::from(m.call),
+                            }
+                        },
+                    });
+                    let args = match &r.cond {
+                        None => Cond::True,
+                        Some(e) => {
+                            // Still resolve it, so mistakes are reported on every ABI.
+                            let _ = self.cond(ri, r, e, arch, name);
+                            let applies = !r.action.permits();
+                            self.warn_once(
+                                ri,
+                                Diagnostic::warning(
+                                    &r.src,
+                                    e.span(),
+                                    format!(
+                                        "this condition cannot be checked when '{name}' is called through {} on {arch}",
+                                        m.via.syscall_name()
+                                    ),
+                                )
+                                .with_hint(if applies {
+                                    format!("the arguments are behind a pointer; through {} this rule applies whatever the arguments (the safe choice for a refusing rule)", m.via.syscall_name())
+                                } else {
+                                    format!("the arguments are behind a pointer; through {} this rule never applies (the safe choice for a permitting rule)", m.via.syscall_name())
+                                }),
+                            );
+                            if applies {
+                                Cond::True
+                            } else {
+                                Cond::False
+                            }
+                        }
+                    };
+                    let cond = Cond::And(vec![call, args]).simplify();
+                    live[ri] |= push(&mut acc, via, cond, &ruling);
+                }
+            }
+        }
+        let mut syscalls = BTreeMap::new();
+        for &(_, nr) in arch.syscalls() {
+            let d = match acc.remove(&nr) {
+                None => Decision::unconditional(default.clone()),
+                Some((rules, end)) => Decision {
+                    rules,
+                    otherwise: end.unwrap_or_else(|| default.clone()),
+                },
+            };
+            syscalls.insert(nr, d);
+        }
+        ArchSection {
+            arch,
+            syscalls,
+            unknown: unknown.clone(),
+            default: default.clone(),
+        }
+    }
+
+    /// Resolves a condition for `syscall` on `arch`.
+    fn cond(&mut self, ri: usize, r: &FlatRule, e: &Expr, arch: Arch, syscall: &str) -> Cond {
+        match e {
+            Expr::And(a, b) => Cond::And(vec![
+                self.cond(ri, r, a, arch, syscall),
+                self.cond(ri, r, b, arch, syscall),
+            ]),
+            Expr::Or(a, b) => Cond::Or(vec![
+                self.cond(ri, r, a, arch, syscall),
+                self.cond(ri, r, b, arch, syscall),
+            ]),
+            Expr::Not(a, _) => Cond::Not(Box::new(self.cond(ri, r, a, arch, syscall))),
+            Expr::Cmp { lhs, op, rhs, .. } => {
+                let Some((arg, bits, mask)) = self.operand(ri, r, lhs, arch, syscall) else {
+                    return Cond::False;
+                };
+                let v = self.value(ri, r, rhs, arch, bits);
+                let atom = |test| Cond::Atom(Atom { arg, bits, test });
+                let base = |t: fn(u64) -> Test, v: u64| match mask {
+                    None => atom(t(v)),
+                    Some(m) => atom(Test::MaskedEq { mask: m, value: v }),
+                };
+                if mask.is_some() && !matches!(op, CmpOp::Eq | CmpOp::Ne) {
+                    self.diags.push(
+                        Diagnostic::error(&r.src, lhs.span, "a masked argument can only be compared with == or !=")
+                            .with_hint("write (x & MASK) == VALUE, or compare the argument itself"),
+                    );
+                    return Cond::False;
+                }
+                match op {
+                    CmpOp::Eq => base(Test::Eq, v),
+                    CmpOp::Ne => Cond::Not(Box::new(base(Test::Eq, v))),
+                    CmpOp::Gt => atom(Test::Gt(v)),
+                    CmpOp::Ge => atom(Test::Ge(v)),
+                    CmpOp::Lt => Cond::Not(Box::new(atom(Test::Ge(v)))),
+                    CmpOp::Le => Cond::Not(Box::new(atom(Test::Gt(v)))),
+                }
+            }
+            Expr::In {
+                lhs, negated, set, ..
+            } => {
+                let Some((arg, bits, mask)) = self.operand(ri, r, lhs, arch, syscall) else {
+                    return Cond::False;
+                };
+                let alts = set
+                    .iter()
+                    .map(|v| {
+                        let v = self.value(ri, r, v, arch, bits);
+                        Cond::Atom(Atom {
+                            arg,
+                            bits,
+                            test: match mask {
+                                None => Test::Eq(v),
+                                Some(m) => Test::MaskedEq { mask: m, value: v },
+                            },
+                        })
+                    })
+                    .collect();
+                let c = Cond::Or(alts);
+                if *negated {
+                    Cond::Not(Box::new(c))
+                } else {
+                    c
+                }
+            }
+            Expr::AnyBits { lhs, .. } => {
+                let Some((arg, bits, mask)) = self.operand(ri, r, lhs, arch, syscall) else {
+                    return Cond::False;
+                };
+                Cond::Atom(Atom {
+                    arg,
+                    bits,
+                    test: Test::AnySet(mask.unwrap_or(u64::MAX)),
+                })
+            }
+        }
+    }
+
+    /// (argument index, width, mask) of an operand.
+    fn operand(
+        &mut self,
+        ri: usize,
+        r: &FlatRule,
+        op: &ast::Operand,
+        arch: Arch,
+        syscall: &str,
+    ) -> Option<(u8, u8, Option<u64>)> {
+        let name = op.arg.node.as_str();
+        let (index, bits) = if let Some(n) = name.strip_prefix("arg").and_then(|d| d.parse::<u8>().ok()) {
+            if n > 5 {
+                self.warn_once(
+                    ri,
+                    Diagnostic::error(&r.src, op.arg.span, format!("'{name}' is out of range"))
+                        .with_hint("syscalls have six arguments: arg0 to arg5"),
+                );
+                return None;
+            }
+            // Without a signature, the register's width (a parameter may be narrower).
+            let bits = arch::params(arch, syscall)
+                .and_then(|ps| ps.into_iter().find(|p| p.index == n))
+                .map_or(arch.register_bits(), |p| p.bits);
+            (n, bits)
+        } else {
+            match arch::param_by_name(arch, syscall, name) {
+                Ok(p) => (p.index, p.bits),
+                Err(ParamError::NoSignature) => {
+                    self.warn_once(
+                        ri,
+                        Diagnostic::error(
+                            &r.src,
+                            op.arg.span,
+                            format!("sysgate does not know the parameter names of '{syscall}'"),
+                        )
+                        .with_hint("refer to the argument by position: arg0 … arg5"),
+                    );
+                    return None;
+                }
+                Err(ParamError::NoSuchParam { known }) => {
+                    let mut d = Diagnostic::error(
+                        &r.src,
+                        op.arg.span,
+                        format!("'{syscall}' has no parameter '{name}'"),
+                    );
+                    d = match did_you_mean(name, known.iter().copied()) {
+                        Some(m) => d.with_hint(format!("did you mean '{m}'?")),
+                        None => d.with_hint(format!("its parameters are: {}", known.join(", "))),
+                    };
+                    self.warn_once(ri, d);
+                    return None;
+                }
+                Err(ParamError::NotInRegister { .. }) => return None, // see `unreachable_arg`
+            }
+        };
+        let mask = op
+            .mask
+            .as_ref()
+            .map(|m| self.value(ri, r, m, arch, bits as u8));
+        Some((index, bits as u8, mask))
+    }
+
+    fn value(&mut self, ri: usize, r: &FlatRule, v: &ast::Value, arch: Arch, bits: u8) -> u64 {
+        let width_mask = if bits == 32 { 0xffff_ffff } else { u64::MAX };
+        let mut out = 0u64;
+        for p in &v.parts {
+            out |= match &p.node {
+                ValuePart::Int(n) => *n,
+                ValuePart::Neg(n) => n.wrapping_neg() & width_mask,
+                ValuePart::Const(name) => match arch::constant(arch, name) {
+                    Some(c) => c,
+                    None => {
+                        let mut d = Diagnostic::error(
+                            &r.src,
+                            p.span,
+                            format!("unknown constant '{name}'"),
+                        );
+                        if Arch::ALL.iter().any(|a| arch::constant(*a, name).is_some()) {
+                            d.message = format!("constant '{name}' is not defined on {arch}");
+                            d = d.with_hint("limit the policy's architectures with 'arch', or use a number");
+                        } else {
+                            d = match did_you_mean(name, arch::constant_names()) {
+                                Some(m) => d.with_hint(format!("did you mean '{m}'?")),
+                                None => d.with_hint("write the number instead"),
+                            };
+                        }
+                        self.warn_once(ri, d);
+                        0
+                    }
+                },
+            };
+        }
+        out
+    }
+}
+
+/// The first argument in `e` that is not in a register for `syscall` on `arch`.
+fn unreachable_arg(e: &Expr, arch: Arch, syscall: &str) -> Option<(Span, &'static str)> {
+    match e {
+        Expr::And(a, b) | Expr::Or(a, b) => {
+            unreachable_arg(a, arch, syscall).or_else(|| unreachable_arg(b, arch, syscall))
+        }
+        Expr::Not(a, _) => unreachable_arg(a, arch, syscall),
+        Expr::Cmp { lhs, .. } | Expr::In { lhs, .. } | Expr::AnyBits { lhs, .. } => {
+            match arch::param_by_name(arch, syscall, &lhs.arg.node) {
+                Err(ParamError::NotInRegister { reason }) => Some((lhs.arg.span, reason)),
+                _ => None,
+            }
+        }
+    }
+}
+
+/// Adds a rule for `nr`; returns whether it can still match (nothing unconditional before).
+fn push(
+    acc: &mut BTreeMap<u32, (Vec<CondRule>, Option<Ruling>)>,
+    nr: u32,
+    cond: Cond,
+    ruling: &Ruling,
+) -> bool {
+    let entry = acc.entry(nr).or_default();
+    if entry.1.is_some() {
+        return false;
+    }
+    match cond.simplify() {
+        Cond::False => false,
+        Cond::True => {
+            entry.1 = Some(ruling.clone());
+            true
+        }
+        c => {
+            entry.0.push(CondRule {
+                cond: c,
+                ruling: ruling.clone(),
+            });
+            true
+        }
+    }
+}
+
+fn arch_list(arches: &[Arch]) -> String {
+    arches.iter().map(|a| a.name()).collect::<Vec<_>>().join(", ")
+}
