@@ -3,3 +3,4 @@
 pub mod arch;
 pub mod bpf;
 pub mod policy;
+pub mod sandbox;
