@@ -9,3 +9,4 @@ pub mod bpf;
 pub mod compile;
 pub mod ir;
 pub mod policy;
+pub mod sandbox;

@@ -1,0 +1,33 @@
+//! Harness for tests that check what the kernel really does with a filter.
+//!
+//! Use it from a test file with `mod common;`. The pieces:
+//! - [`raw_syscall`] makes a system call through one of the three x86_64 "doors" seccomp
+//!   distinguishes: the native `syscall` instruction, the i386 compat entry (`int 0x80`) and
+//!   x32 (native with bit 30 set in the number);
+//! - [`run_filtered`] forks, installs a filter in the child, runs a closure there and reports
+//!   how the child fared ([`Outcome`]);
+//! - [`require_or_skip`] lets a test skip when an outside component is missing.
+
+// Each test file uses a different subset of the harness.
+#![allow(dead_code)]
+
+pub mod doors;
+pub mod run;
+
+pub use doors::*;
+pub use run::*;
+
+/// Decides whether a test that needs `what` can run. When it is `available`, returns true.
+/// Otherwise prints `SKIP: <what>` and returns false, unless the environment variable
+/// `SYSGATE_REQUIRE_INTEROP=1` is set, in which case it panics with the reason (so CI that is
+/// meant to have every component cannot pass silently).
+pub fn require_or_skip(what: &str, available: bool) -> bool {
+    if available {
+        return true;
+    }
+    if std::env::var("SYSGATE_REQUIRE_INTEROP").as_deref() == Ok("1") {
+        panic!("required component missing (SYSGATE_REQUIRE_INTEROP=1): {what}");
+    }
+    println!("SKIP: {what}");
+    false
+}
