@@ -1,7 +1,10 @@
 //! Classic BPF as seccomp uses it: the instruction type, an emulator that runs a filter on a
 //! `seccomp_data` exactly as the kernel would, and a disassembler.
 
+pub mod disasm;
+pub mod emulator;
 pub mod insn;
+pub mod output;
 
 pub use insn::{from_bytes, to_bytes, DecodeError, Insn};
 
