@@ -66,7 +66,10 @@ pub enum Test {
     /// Any bit of the mask is set.
     AnySet(u64),
     /// `(x & mask) == value`.
-    MaskedEq { mask: u64, value: u64 },
+    MaskedEq {
+        mask: u64,
+        value: u64,
+    },
 }
 
 impl Atom {

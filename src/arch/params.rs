@@ -34,12 +34,13 @@ pub fn params(arch: Arch, syscall: &str) -> Option<Vec<Param>> {
 pub fn param_by_name(arch: Arch, syscall: &str, name: &str) -> Result<Param, ParamError> {
     match params(arch, syscall) {
         None => Err(ParamError::NoSignature),
-        Some(ps) => ps
-            .iter()
-            .find(|p| p.name == name)
-            .copied()
-            .ok_or_else(|| ParamError::NoSuchParam {
-                known: ps.iter().map(|p| p.name).collect(),
-            }),
+        Some(ps) => {
+            ps.iter()
+                .find(|p| p.name == name)
+                .copied()
+                .ok_or_else(|| ParamError::NoSuchParam {
+                    known: ps.iter().map(|p| p.name).collect(),
+                })
+        }
     }
 }

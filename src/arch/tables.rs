@@ -133,7 +133,10 @@ mod tests {
         assert_eq!(Arch::I386.syscall_nr("socketcall"), Some(102));
         assert_eq!(Arch::X32.syscall_nr("unshare"), Some(272 | X32_SYSCALL_BIT));
         assert_eq!(Arch::X32.syscall_nr("execve"), Some(520 | X32_SYSCALL_BIT));
-        assert_eq!(Arch::X32.syscall_nr("pwritev2"), Some(547 | X32_SYSCALL_BIT));
+        assert_eq!(
+            Arch::X32.syscall_nr("pwritev2"),
+            Some(547 | X32_SYSCALL_BIT)
+        );
         assert_eq!(Arch::Aarch64.syscall_nr("unshare"), Some(97));
         assert_eq!(Arch::Aarch64.syscall_nr("open"), None);
         assert_eq!(Arch::Arm.syscall_nr("set_tls"), Some(0x0f_0005));

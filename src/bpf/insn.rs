@@ -149,7 +149,11 @@ mod tests {
 
     #[test]
     fn bytes_round_trip() {
-        let p = vec![Insn::load_abs(4), Insn::jump(BPF_JEQ, 7, 1, 0), Insn::ret(0)];
+        let p = vec![
+            Insn::load_abs(4),
+            Insn::jump(BPF_JEQ, 7, 1, 0),
+            Insn::ret(0),
+        ];
         let b = to_bytes(&p);
         assert_eq!(b.len(), 24);
         assert_eq!(from_bytes(&b).unwrap(), p);

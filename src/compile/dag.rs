@@ -12,9 +12,15 @@ pub type NodeId = usize;
 pub enum Node {
     Ret(u32),
     /// `ld [off]`, then `next`.
-    Load { off: u32, next: NodeId },
+    Load {
+        off: u32,
+        next: NodeId,
+    },
     /// `and #k`, then `next`.
-    And { k: u32, next: NodeId },
+    And {
+        k: u32,
+        next: NodeId,
+    },
     /// `op #k` on the accumulator (`op` is one of `BPF_JEQ`, `BPF_JGT`, `BPF_JGE`, `BPF_JSET`).
     Jump {
         op: u16,

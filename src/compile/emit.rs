@@ -40,10 +40,12 @@ pub fn emit(dag: &Dag, root: NodeId) -> Vec<Insn> {
                 // Place trampolines for targets out of reach. Each one pushed moves the jump
                 // one further away, so check against the final position.
                 for i in 0..2 {
-                    let fits = |rev: &Vec<Insn>, t: usize, extra: usize| {
-                        rev.len() + extra - t - 1 <= 255
-                    };
-                    let extra = targets[i + 1..].iter().filter(|&&t| !fits(&rev, t, 1)).count();
+                    let fits =
+                        |rev: &Vec<Insn>, t: usize, extra: usize| rev.len() + extra - t - 1 <= 255;
+                    let extra = targets[i + 1..]
+                        .iter()
+                        .filter(|&&t| !fits(&rev, t, 1))
+                        .count();
                     if !fits(&rev, targets[i], extra) {
                         let real = targets[i];
                         let reuse = trampolines
@@ -133,6 +135,9 @@ mod tests {
                 }
             }
         }
-        assert!(prog.iter().any(|i| i.code == 0x05), "expected a ja trampoline");
+        assert!(
+            prog.iter().any(|i| i.code == 0x05),
+            "expected a ja trampoline"
+        );
     }
 }

@@ -77,8 +77,13 @@ pub fn filter(dag: &mut Dag, policy: &Policy, weights: &Weights) -> NodeId {
 fn section(dag: &mut Dag, s: &ArchSection, weights: &Weights) -> NodeId {
     let unknown = dag.ret(s.unknown.action.ret_value());
     // Compile each distinct decision once.
-    let mut cache: HashMap<(Vec<(crate::ir::Cond, crate::policy::ast::Action)>, crate::policy::ast::Action), NodeId> =
-        HashMap::new();
+    let mut cache: HashMap<
+        (
+            Vec<(crate::ir::Cond, crate::policy::ast::Action)>,
+            crate::policy::ast::Action,
+        ),
+        NodeId,
+    > = HashMap::new();
     let mut node_of = |dag: &mut Dag, d: &Decision| {
         *cache
             .entry(d.shape())

@@ -140,7 +140,10 @@ pub enum Expr {
         span: Span,
     },
     /// `x & MASK` on its own: true when any bit of MASK is set.
-    AnyBits { lhs: Operand, span: Span },
+    AnyBits {
+        lhs: Operand,
+        span: Span,
+    },
 }
 
 impl Expr {

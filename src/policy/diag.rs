@@ -201,7 +201,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 v = v.min(d[i - 2][j - 2] + 1);
             }
@@ -229,7 +231,10 @@ mod tests {
         let d = Diagnostic::error(&src, Span::new(19, 23), "unknown syscall 'opne'")
             .with_hint("did you mean 'open'?");
         let s = d.to_string();
-        assert!(s.starts_with("p.policy:2:6: error: unknown syscall 'opne'"), "{s}");
+        assert!(
+            s.starts_with("p.policy:2:6: error: unknown syscall 'opne'"),
+            "{s}"
+        );
         assert!(s.contains("2 | deny opne"), "{s}");
         assert!(s.contains("  |      ^^^^ did you mean 'open'?"), "{s}");
     }

@@ -95,7 +95,10 @@ pub fn lex(src: &Source) -> Result<Vec<Token>, Diagnostic> {
                     || text[i..].starts_with("~/") =>
             {
                 let start = i;
-                while i < bytes.len() && !bytes[i].is_ascii_whitespace() && !b"{},#".contains(&bytes[i]) {
+                while i < bytes.len()
+                    && !bytes[i].is_ascii_whitespace()
+                    && !b"{},#".contains(&bytes[i])
+                {
                     i += 1;
                 }
                 out.push(Token {
@@ -131,8 +134,12 @@ pub fn lex(src: &Source) -> Result<Vec<Token>, Diagnostic> {
                 }
                 let span = Span::new(start, i);
                 if i == start + 1 {
-                    return Err(Diagnostic::error(src, span, "'@' must be followed by a group name")
-                        .with_hint("for example @mount; `sysgate syscalls` lists the groups"));
+                    return Err(Diagnostic::error(
+                        src,
+                        span,
+                        "'@' must be followed by a group name",
+                    )
+                    .with_hint("for example @mount; `sysgate syscalls` lists the groups"));
                 }
                 out.push(Token {
                     tok: Tok::Group(text[start..i].to_string()),

@@ -520,8 +520,7 @@ impl<'a> Parser<'a> {
         };
         if let Some(op) = op {
             let op_span = self.next().span;
-            if lhs.mask.is_some() && !self.src.text[lhs.span.start..lhs.span.end].starts_with('(')
-            {
+            if lhs.mask.is_some() && !self.src.text[lhs.span.start..lhs.span.end].starts_with('(') {
                 return Err(self
                     .err(
                         lhs.span.to(op_span),
@@ -531,20 +530,15 @@ impl<'a> Parser<'a> {
             }
             let rhs = self.value()?;
             let span = lhs.span.to(rhs.span);
-            return Ok(Expr::Cmp {
-                lhs,
-                op,
-                rhs,
-                span,
-            });
+            return Ok(Expr::Cmp { lhs, op, rhs, span });
         }
-        let negated = if self.peek_word("not") && matches!(&self.peek_at(1).tok, Tok::Word(w) if w == "in")
-        {
-            self.next();
-            true
-        } else {
-            false
-        };
+        let negated =
+            if self.peek_word("not") && matches!(&self.peek_at(1).tok, Tok::Word(w) if w == "in") {
+                self.next();
+                true
+            } else {
+                false
+            };
         if self.peek_word("in") {
             self.next();
             let open = self.expect_punct("{", "to start the set after 'in'")?;
@@ -668,16 +662,43 @@ allow personality if persona in {0, PER_LINUX32, 0x20000, 0x20008, 0xffffffff}
 deny personality
 "#);
         assert_eq!(f.stmts.len(), 8);
-        assert!(matches!(f.stmts[0], Stmt::Default(Spanned { node: Action::Allow, .. })));
-        assert!(matches!(f.stmts[1], Stmt::Unknown(Spanned { node: Action::Errno(38), .. })));
-        let Stmt::Rule { targets, .. } = &f.stmts[2] else { panic!() };
+        assert!(matches!(
+            f.stmts[0],
+            Stmt::Default(Spanned {
+                node: Action::Allow,
+                ..
+            })
+        ));
+        assert!(matches!(
+            f.stmts[1],
+            Stmt::Unknown(Spanned {
+                node: Action::Errno(38),
+                ..
+            })
+        ));
+        let Stmt::Rule { targets, .. } = &f.stmts[2] else {
+            panic!()
+        };
         assert_eq!(targets.len(), 12);
-        let Stmt::Rule { cond: Some(Expr::AnyBits { lhs, .. }), .. } = &f.stmts[4] else {
+        let Stmt::Rule {
+            cond: Some(Expr::AnyBits { lhs, .. }),
+            ..
+        } = &f.stmts[4]
+        else {
             panic!("{:?}", f.stmts[4])
         };
         assert_eq!(lhs.arg.node, "flags");
         assert_eq!(lhs.mask.as_ref().unwrap().parts.len(), 3);
-        let Stmt::Rule { cond: Some(Expr::In { set, negated: false, .. }), .. } = &f.stmts[6] else {
+        let Stmt::Rule {
+            cond:
+                Some(Expr::In {
+                    set,
+                    negated: false,
+                    ..
+                }),
+            ..
+        } = &f.stmts[6]
+        else {
             panic!()
         };
         assert_eq!(set.len(), 5);
@@ -686,10 +707,22 @@ deny personality
     #[test]
     fn precedence_and_grouping() {
         let f = p("allow x if a == 1 || b == 2 && !(c & 4) \n");
-        let Stmt::Rule { cond: Some(Expr::Or(_, rhs)), .. } = &f.stmts[0] else { panic!() };
+        let Stmt::Rule {
+            cond: Some(Expr::Or(_, rhs)),
+            ..
+        } = &f.stmts[0]
+        else {
+            panic!()
+        };
         assert!(matches!(**rhs, Expr::And(_, _)));
         let f = p("allow x if (a & 0xff) == 3 && (b == 1 || b == 2)\n");
-        let Stmt::Rule { cond: Some(Expr::And(l, r)), .. } = &f.stmts[0] else { panic!() };
+        let Stmt::Rule {
+            cond: Some(Expr::And(l, r)),
+            ..
+        } = &f.stmts[0]
+        else {
+            panic!()
+        };
         assert!(matches!(**l, Expr::Cmp { op: CmpOp::Eq, .. }));
         assert!(matches!(**r, Expr::Or(_, _)));
     }
@@ -704,7 +737,11 @@ deny personality
         let d = e("errno EPREM open\n");
         assert_eq!(d.hint.as_deref(), Some("did you mean 'EPERM'?"));
         let d = e("deny\n");
-        assert!(d.message.contains("expected syscall names"), "{}", d.message);
+        assert!(
+            d.message.contains("expected syscall names"),
+            "{}",
+            d.message
+        );
         let d = e("deny socket if domain in {}\n");
         assert!(d.message.contains("empty set"));
         let d = e("deny open }\n");

@@ -13,7 +13,9 @@ use super::ast::{self, Action, CmpOp, Expr, Stmt, Target, UseTarget, ValuePart};
 use super::diag::{did_you_mean, Diagnostic, Source, Span};
 use super::groups;
 use crate::arch::{self, Arch, ParamError};
-use crate::ir::{ArchSection, Atom, Cond, CondRule, Decision, Landlock, Origin, Policy, Ruling, Test};
+use crate::ir::{
+    ArchSection, Atom, Cond, CondRule, Decision, Landlock, Origin, Policy, Ruling, Test,
+};
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -158,10 +160,7 @@ impl Flattener<'_> {
                             let all: Vec<&str> = Arch::ALL.iter().map(|a| a.name()).collect();
                             d = match did_you_mean(&n.node, all.iter().copied()) {
                                 Some(s) => d.with_hint(format!("did you mean '{s}'?")),
-                                None => d.with_hint(format!(
-                                    "known: native, {}",
-                                    all.join(", ")
-                                )),
+                                None => d.with_hint(format!("known: native, {}", all.join(", "))),
                             };
                             self.diags.push(d);
                         }
@@ -191,9 +190,7 @@ impl Flattener<'_> {
                             self.file(used);
                         }
                     }
-                    Err(msg) => self
-                        .diags
-                        .push(Diagnostic::error(&src, t.span, msg)),
+                    Err(msg) => self.diags.push(Diagnostic::error(&src, t.span, msg)),
                 },
                 Stmt::Rule {
                     action,
@@ -239,7 +236,9 @@ impl Flattener<'_> {
 /// Extends a span to the whole statement's lines, for origins (a statement may wrap).
 fn line_span(src: &Source, span: Span) -> Span {
     let t = &src.text;
-    let start = t[..span.start.min(t.len())].rfind('\n').map_or(0, |i| i + 1);
+    let start = t[..span.start.min(t.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
     let end = t[span.end.min(t.len())..]
         .find('\n')
         .map_or(t.len(), |i| span.end + i);
@@ -372,14 +371,13 @@ impl RuleResolver<'_> {
                 match &t.node {
                     Target::Syscall(s) => {
                         if !all.contains(&s.as_str()) {
-                            let mut d = Diagnostic::error(
-                                &r.src,
-                                t.span,
-                                format!("unknown syscall '{s}'"),
-                            );
+                            let mut d =
+                                Diagnostic::error(&r.src, t.span, format!("unknown syscall '{s}'"));
                             d = match did_you_mean(s, all.iter().copied()) {
                                 Some(m) => d.with_hint(format!("did you mean '{m}'?")),
-                                None => d.with_hint("`sysgate syscalls` lists the syscalls of each architecture"),
+                                None => d.with_hint(
+                                    "`sysgate syscalls` lists the syscalls of each architecture",
+                                ),
                             };
                             self.diags.push(d);
                         } else if !arches.iter().any(|a| a.syscall_nr(s).is_some()) {
@@ -405,11 +403,8 @@ impl RuleResolver<'_> {
                         if groups::group(g).is_none() {
                             let names: Vec<&str> =
                                 groups::groups().iter().map(|g| g.name).collect();
-                            let mut d = Diagnostic::error(
-                                &r.src,
-                                t.span,
-                                format!("unknown group '{g}'"),
-                            );
+                            let mut d =
+                                Diagnostic::error(&r.src, t.span, format!("unknown group '{g}'"));
                             d = match did_you_mean(g, names.iter().copied()) {
                                 Some(m) => d.with_hint(format!("did you mean '{m}'?")),
                                 None => d.with_hint("`sysgate syscalls --groups` lists the groups"),
@@ -565,8 +560,12 @@ impl RuleResolver<'_> {
                 };
                 if mask.is_some() && !matches!(op, CmpOp::Eq | CmpOp::Ne) {
                     self.diags.push(
-                        Diagnostic::error(&r.src, lhs.span, "a masked argument can only be compared with == or !=")
-                            .with_hint("write (x & MASK) == VALUE, or compare the argument itself"),
+                        Diagnostic::error(
+                            &r.src,
+                            lhs.span,
+                            "a masked argument can only be compared with == or !=",
+                        )
+                        .with_hint("write (x & MASK) == VALUE, or compare the argument itself"),
                     );
                     return Cond::False;
                 }
@@ -629,7 +628,9 @@ impl RuleResolver<'_> {
         syscall: &str,
     ) -> Option<(u8, u8, Option<u64>)> {
         let name = op.arg.node.as_str();
-        let (index, bits) = if let Some(n) = name.strip_prefix("arg").and_then(|d| d.parse::<u8>().ok()) {
+        let (index, bits) = if let Some(n) =
+            name.strip_prefix("arg").and_then(|d| d.parse::<u8>().ok())
+        {
             if n > 5 {
                 self.warn_once(
                     ri,
@@ -691,14 +692,13 @@ impl RuleResolver<'_> {
                 ValuePart::Const(name) => match arch::constant(arch, name) {
                     Some(c) => c,
                     None => {
-                        let mut d = Diagnostic::error(
-                            &r.src,
-                            p.span,
-                            format!("unknown constant '{name}'"),
-                        );
+                        let mut d =
+                            Diagnostic::error(&r.src, p.span, format!("unknown constant '{name}'"));
                         if Arch::ALL.iter().any(|a| arch::constant(*a, name).is_some()) {
                             d.message = format!("constant '{name}' is not defined on {arch}");
-                            d = d.with_hint("limit the policy's architectures with 'arch', or use a number");
+                            d = d.with_hint(
+                                "limit the policy's architectures with 'arch', or use a number",
+                            );
                         } else {
                             d = match did_you_mean(name, arch::constant_names()) {
                                 Some(m) => d.with_hint(format!("did you mean '{m}'?")),
@@ -759,5 +759,9 @@ fn push(
 }
 
 fn arch_list(arches: &[Arch]) -> String {
-    arches.iter().map(|a| a.name()).collect::<Vec<_>>().join(", ")
+    arches
+        .iter()
+        .map(|a| a.name())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
