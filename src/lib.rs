@@ -2,8 +2,10 @@
 //!
 //! The pipeline, one module per stage:
 //! [`policy`] (text → AST → resolved [`ir::Policy`]) → [`compile`] (IR → BPF) →
-//! [`bpf`] (instructions, emulator, disassembler).
+//! [`bpf`] (instructions, emulator, disassembler) and [`analyze`] (explain); [`sandbox`]
+//! installs a filter.
 
+pub mod analyze;
 pub mod arch;
 pub mod bpf;
 pub mod compile;

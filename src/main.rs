@@ -1,3 +1,573 @@
-fn main() {
-    println!("sysgate");
+//! The `sysgate` command: parses arguments, calls the library, prints.
+
+use clap::{Args, Parser, Subcommand};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use sysgate::analyze::explain::{self, Explanation};
+use sysgate::arch::Arch;
+use sysgate::bpf::output::Format;
+use sysgate::policy::diag::Diagnostic;
+use sysgate::policy::{self, Policy};
+
+const EXIT_CODES: &str = "\
+Exit status:
+  0    success (check: no errors; warnings are allowed)
+  1    the policy or input has errors (diagnostics on stderr); no output file is written
+  2    wrong command-line usage
+  3    an input or output file could not be read or written
+  run: the program's own status, 128+N if it was killed by signal N,
+       125 if sysgate itself failed, 126 if the program cannot be executed, 127 if not found";
+
+#[derive(Parser)]
+#[command(
+    name = "sysgate",
+    version,
+    about = "Readable seccomp policies, compiled to correct multi-architecture BPF",
+    long_about = "Readable seccomp policies, compiled to correct multi-architecture BPF.\n\n\
+        POLICY is a file path or the name of a built-in policy (see `sysgate policies`).",
+    after_help = EXIT_CODES
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run a program under a policy (default: the built-in `container` policy)
+    #[command(after_help = EXIT_CODES)]
+    Run(RunArgs),
+    /// Compile a policy to BPF for every target architecture
+    #[command(after_help = EXIT_CODES)]
+    Compile(CompileArgs),
+    /// Check a policy: located errors and warnings, and the compiled size
+    #[command(after_help = EXIT_CODES)]
+    Check(CheckArgs),
+    /// Say what happens to a syscall, per architecture, and which line decided it
+    #[command(after_help = EXIT_CODES)]
+    Explain(ExplainArgs),
+    /// Disassemble a raw BPF filter (ours, libseccomp's, any seccomp cBPF)
+    #[command(after_help = EXIT_CODES)]
+    Disasm(DisasmArgs),
+    /// List syscalls (with numbers) per architecture, or the members of a @group
+    Syscalls(SyscallsArgs),
+    /// List the built-in policies
+    Policies,
+    /// Print a built-in policy's text
+    Show {
+        /// Built-in policy name
+        name: String,
+    },
+}
+
+#[derive(Args)]
+struct ArchOpt {
+    /// Target architectures, comma-separated (x86_64,i386,x32,aarch64,arm,riscv64,s390x,
+    /// ppc64le,loongarch64, or `native`); overrides the policy's `arch` line
+    #[arg(long, value_delimiter = ',')]
+    arch: Option<Vec<String>>,
+}
+
+#[derive(Args)]
+struct CompileArgs {
+    /// Policy file or built-in name
+    policy: String,
+    #[command(flatten)]
+    arch: ArchOpt,
+    /// Output format: raw (struct sock_filter array), base64, c, rust, disasm.
+    /// Default: raw with -o, disasm on a terminal, raw otherwise
+    #[arg(long, short = 'f')]
+    format: Option<Format>,
+    /// Write to this file (written only when compilation succeeds)
+    #[arg(long, short = 'o')]
+    output: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// Policy file or built-in name
+    policy: String,
+    #[command(flatten)]
+    arch: ArchOpt,
+    /// Treat warnings as errors (exit status 1)
+    #[arg(long)]
+    deny_warnings: bool,
+    /// Print diagnostics and the summary as JSON
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct ExplainArgs {
+    /// Policy file, built-in name, or a raw BPF file (`.bpf`, or any file that is not text)
+    input: String,
+    /// Syscall name (or number)
+    syscall: String,
+    /// Argument values: numbers in any base, or constant names (AF_INET, CLONE_NEWUSER|CLONE_NEWNS)
+    args: Vec<String>,
+    #[command(flatten)]
+    arch: ArchOpt,
+    /// Print the result as JSON
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct DisasmArgs {
+    /// Raw BPF file (`-` for standard input)
+    file: String,
+    #[command(flatten)]
+    arch: ArchOpt,
+}
+
+#[derive(Args)]
+struct SyscallsArgs {
+    /// A @group to list the members of
+    group: Option<String>,
+    /// Architecture (default: the host's)
+    #[arg(long)]
+    arch: Option<String>,
+    /// List the groups instead
+    #[arg(long)]
+    groups: bool,
+    /// Print as JSON
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// Policy file or built-in name
+    #[arg(long, short = 'p', default_value = "container")]
+    policy: String,
+    /// Keep the kernel's Spectre mitigation for the sandboxed program (slower syscalls)
+    #[arg(long)]
+    spec_mitigation: bool,
+    /// The program and its arguments
+    #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+    command: Vec<String>,
+}
+
+/// A failure already reported on stderr, with the status to exit with.
+struct Fail(u8);
+
+type Res = Result<(), Fail>;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let r = match cli.cmd {
+        Cmd::Run(a) => cmd_run(a),
+        Cmd::Compile(a) => cmd_compile(a),
+        Cmd::Check(a) => cmd_check(a),
+        Cmd::Explain(a) => cmd_explain(a),
+        Cmd::Disasm(a) => cmd_disasm(a),
+        Cmd::Syscalls(a) => cmd_syscalls(a),
+        Cmd::Policies => {
+            for (name, about) in policy::builtin::list() {
+                println!("{name:<12} {about}");
+            }
+            Ok(())
+        }
+        Cmd::Show { name } => match policy::builtin::source(&name) {
+            Some(s) => {
+                print!("{}", s.text);
+                Ok(())
+            }
+            None => {
+                eprintln!(
+                    "sysgate: no built-in policy '{name}'; built-ins: {}",
+                    policy::builtin::names().join(", ")
+                );
+                Err(Fail(1))
+            }
+        },
+    };
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Fail(n)) => ExitCode::from(n),
+    }
+}
+
+fn err(msg: impl std::fmt::Display, code: u8) -> Fail {
+    eprintln!("sysgate: {msg}");
+    Fail(code)
+}
+
+fn parse_arches(opt: &ArchOpt) -> Result<Option<Vec<Arch>>, Fail> {
+    let Some(list) = &opt.arch else {
+        return Ok(None);
+    };
+    let mut out = Vec::new();
+    for name in list {
+        if name == "native" {
+            out.extend(Arch::native());
+            continue;
+        }
+        match Arch::from_name(name) {
+            Some(a) => out.push(a),
+            None => {
+                return Err(err(
+                    format!(
+                        "unknown architecture '{name}' (known: native, {})",
+                        Arch::ALL.map(|a| a.name()).join(", ")
+                    ),
+                    2,
+                ))
+            }
+        }
+    }
+    out.dedup();
+    Ok(Some(out))
+}
+
+fn print_diags(diags: &[Diagnostic]) {
+    for d in diags {
+        eprintln!("{d}\n");
+    }
+}
+
+/// Loads and resolves a policy, printing its diagnostics.
+fn load(spec: &str, arches: Option<Vec<Arch>>) -> Result<Policy, Fail> {
+    let opts = policy::Options { arches };
+    match Policy::load(spec, &opts) {
+        Ok(p) => {
+            print_diags(&p.warnings);
+            Ok(p)
+        }
+        Err(e) => {
+            print_diags(&e.diagnostics);
+            let errors = e.diagnostics.iter().filter(|d| d.is_error()).count();
+            let unreadable = e.diagnostics.iter().any(|d| d.line == 0);
+            eprintln!(
+                "sysgate: {spec}: {errors} error{}",
+                if errors == 1 { "" } else { "s" }
+            );
+            Err(Fail(if unreadable { 3 } else { 1 }))
+        }
+    }
+}
+
+/// Writes `data` to `path` atomically: a temporary file beside it, renamed into place.
+fn write_output(path: &Path, data: &[u8]) -> Res {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path.file_name().ok_or_else(|| {
+        err(
+            format!("'{}' is not a file name", path.display()),
+            3,
+        )
+    })?;
+    let tmp = dir.join(format!(".{}.sysgate-tmp", name.to_string_lossy()));
+    let r = std::fs::write(&tmp, data).and_then(|()| std::fs::rename(&tmp, path));
+    if let Err(e) = r {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(err(format!("cannot write '{}': {e}", path.display()), 3));
+    }
+    Ok(())
+}
+
+fn cmd_compile(a: CompileArgs) -> Res {
+    let arches = parse_arches(&a.arch)?;
+    let p = load(&a.policy, arches)?;
+    let prog = p.compile().map_err(|e| err(format!("{}: {e}", a.policy), 1))?;
+    let format = a.format.unwrap_or(if a.output.is_some() || !std::io::stdout().is_terminal() {
+        Format::Raw
+    } else {
+        Format::Disasm
+    });
+    let bytes = sysgate::bpf::output::render(&prog.insns, format, Some(&prog.arches));
+    match &a.output {
+        Some(path) => {
+            write_output(path, &bytes)?;
+            eprintln!(
+                "sysgate: wrote {} ({} instructions, {}, format {format})",
+                path.display(),
+                prog.insns.len(),
+                arch_names(&prog.arches)
+            );
+        }
+        None => {
+            std::io::stdout()
+                .write_all(&bytes)
+                .map_err(|e| err(format!("cannot write to standard output: {e}"), 3))?;
+        }
+    }
+    Ok(())
+}
+
+fn arch_names(arches: &[Arch]) -> String {
+    arches.iter().map(|a| a.name()).collect::<Vec<_>>().join(", ")
+}
+
+fn cmd_check(a: CheckArgs) -> Res {
+    let arches = parse_arches(&a.arch)?;
+    let opts = policy::Options { arches };
+    let result = Policy::load(&a.policy, &opts);
+    let (diags, policy) = match &result {
+        Ok(p) => (p.warnings.clone(), Some(p)),
+        Err(e) => (e.diagnostics.clone(), None),
+    };
+    let compiled = policy.map(|p| p.compile());
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    let warnings = diags.len() - errors;
+    let size = match &compiled {
+        Some(Ok(prog)) => Some(prog.insns.len()),
+        _ => None,
+    };
+    let compile_error = match &compiled {
+        Some(Err(e)) => Some(e.to_string()),
+        _ => None,
+    };
+    if a.json {
+        let v = serde_json::json!({
+            "policy": a.policy,
+            "ok": errors == 0 && compile_error.is_none() && !(a.deny_warnings && warnings > 0),
+            "errors": errors,
+            "warnings": warnings,
+            "diagnostics": diags,
+            "arches": policy.map(|p| p.resolved.arches()),
+            "instructions": size,
+            "compile_error": compile_error,
+        });
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+    } else {
+        print_diags(&diags);
+        if let Some(e) = &compile_error {
+            eprintln!("sysgate: {}: {e}", a.policy);
+        }
+        match (policy, size) {
+            (Some(p), Some(n)) => println!(
+                "{}: ok — {} ({n} BPF instructions), {errors} errors, {warnings} warnings",
+                a.policy,
+                arch_names(&p.resolved.arches())
+            ),
+            _ => eprintln!("{}: {errors} errors, {warnings} warnings", a.policy),
+        }
+    }
+    let unreadable = diags.iter().any(|d| d.line == 0 && d.is_error());
+    if unreadable {
+        return Err(Fail(3));
+    }
+    if errors > 0 || compile_error.is_some() || (a.deny_warnings && warnings > 0) {
+        return Err(Fail(1));
+    }
+    Ok(())
+}
+
+/// Reads a raw BPF file (or standard input for `-`).
+fn read_bpf(path: &str) -> Result<Vec<sysgate::bpf::Insn>, Fail> {
+    let bytes = if path == "-" {
+        let mut v = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut v)
+            .map_err(|e| err(format!("cannot read standard input: {e}"), 3))?;
+        v
+    } else {
+        std::fs::read(path).map_err(|e| err(format!("cannot read '{path}': {e}"), 3))?
+    };
+    sysgate::bpf::from_bytes(&bytes).map_err(|e| err(format!("{path}: {e}"), 1))
+}
+
+/// Whether `input` names a raw BPF file rather than a policy.
+fn is_bpf_file(input: &str) -> bool {
+    if policy::builtin::source(input).is_some() {
+        return false;
+    }
+    if input.ends_with(".bpf") {
+        return true;
+    }
+    std::fs::read(input).is_ok_and(|b| std::str::from_utf8(&b).is_err() || b.contains(&0))
+}
+
+/// Parses an argument value for `arch`: a number (also negative) or constants joined by `|`.
+fn parse_arg(s: &str, arch: Arch) -> Result<u64, String> {
+    let mut v = 0u64;
+    for part in s.split('|').map(str::trim) {
+        v |= if let Some(n) = part.strip_prefix('-') {
+            policy::lexer::parse_int(n)
+                .map(u64::wrapping_neg)
+                .ok_or_else(|| format!("bad number '{part}'"))?
+        } else if let Some(n) = policy::lexer::parse_int(part) {
+            n
+        } else {
+            sysgate::arch::constant(arch, part)
+                .ok_or_else(|| format!("unknown constant '{part}' on {arch}"))?
+        };
+    }
+    Ok(v)
+}
+
+fn cmd_explain(a: ExplainArgs) -> Res {
+    if a.args.len() > 6 {
+        return Err(err("a syscall has at most 6 arguments", 2));
+    }
+    let arches_opt = parse_arches(&a.arch)?;
+    let bpf = is_bpf_file(&a.input);
+    let (policy, prog) = if bpf {
+        (None, read_bpf(&a.input)?)
+    } else {
+        let p = load(&a.input, arches_opt.clone())?;
+        let prog = p.compile().map_err(|e| err(format!("{}: {e}", a.input), 1))?;
+        (Some(p), prog.insns)
+    };
+    let arches = match (&policy, arches_opt) {
+        (_, Some(v)) => v,
+        (Some(p), None) => p.resolved.arches(),
+        (None, None) => Arch::native(),
+    };
+    // Arguments can name constants, whose values may differ per architecture.
+    let mut results: Vec<Explanation> = Vec::new();
+    for &arch in &arches {
+        let mut args = [0u64; 6];
+        for (i, s) in a.args.iter().enumerate() {
+            args[i] = parse_arg(s, arch).map_err(|m| err(format!("argument {i}: {m}"), 1))?;
+        }
+        let r = match &policy {
+            Some(p) => explain::explain_policy(&p.resolved, Some(&prog), &[arch], &a.syscall, args),
+            None => explain::explain_bpf(&prog, &[arch], &a.syscall, args),
+        };
+        match r {
+            Ok(mut v) => results.append(&mut v),
+            Err(explain::ExplainError::UnknownSyscall { .. }) => {}
+            Err(e) => return Err(err(e, 1)),
+        }
+    }
+    if results.is_empty() {
+        let e = match &policy {
+            Some(p) => explain::explain_policy(&p.resolved, None, &arches, &a.syscall, [0; 6]),
+            None => explain::explain_bpf(&prog, &arches, &a.syscall, [0; 6]),
+        };
+        return Err(err(e.err().map_or_else(String::new, |e| e.to_string()), 1));
+    }
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&results).unwrap_or_default()
+        );
+    } else {
+        for r in &results {
+            let nr = if r.nr & sysgate::arch::X32_SYSCALL_BIT != 0 && r.arch == Arch::X32 {
+                format!("{:#x}", r.nr)
+            } else {
+                r.nr.to_string()
+            };
+            print!("{:<8} {}({}) #{nr}: {}", r.arch.name(), r.syscall, fmt_args(&a.args), r.action);
+            if let Some(o) = &r.origin {
+                print!("  — {o}");
+            }
+            println!();
+            if let Some(f) = r.filter_action {
+                if policy.is_some() && f != r.action {
+                    eprintln!(
+                        "sysgate: internal error: the compiled filter says {f} for this call; please report it"
+                    );
+                    return Err(Fail(1));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn fmt_args(args: &[String]) -> String {
+    args.join(", ")
+}
+
+fn cmd_disasm(a: DisasmArgs) -> Res {
+    let prog = read_bpf(&a.file)?;
+    if let Err(e) = sysgate::bpf::emulator::validate(&prog) {
+        eprintln!("sysgate: warning: {}: the kernel would reject this filter: {e}", a.file);
+    }
+    let arches = parse_arches(&a.arch)?;
+    print!(
+        "{}",
+        sysgate::bpf::disasm::disassemble(&prog, arches.as_deref())
+    );
+    Ok(())
+}
+
+fn cmd_syscalls(a: SyscallsArgs) -> Res {
+    use sysgate::policy::groups;
+    if a.groups {
+        if a.json {
+            let v: Vec<_> = groups::groups()
+                .iter()
+                .map(|g| serde_json::json!({"name": g.name, "description": g.description}))
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        } else {
+            for g in groups::groups() {
+                println!("{:<18} {}", g.name, g.description);
+            }
+        }
+        return Ok(());
+    }
+    let arch = match &a.arch {
+        None => Arch::host(),
+        Some(n) => Arch::from_name(n).ok_or_else(|| {
+            err(
+                format!(
+                    "unknown architecture '{n}' (known: {})",
+                    Arch::ALL.map(|a| a.name()).join(", ")
+                ),
+                2,
+            )
+        })?,
+    };
+    let list: Vec<(&str, Option<u32>)> = match &a.group {
+        Some(g) => {
+            let g = if g.starts_with('@') {
+                g.clone()
+            } else {
+                format!("@{g}")
+            };
+            let members = groups::expand(&g).ok_or_else(|| {
+                err(
+                    format!("unknown group '{g}' (see `sysgate syscalls --groups`)"),
+                    1,
+                )
+            })?;
+            members
+                .into_iter()
+                .map(|n| (n, arch.syscall_nr(n)))
+                .collect()
+        }
+        None => arch.syscalls().iter().map(|(n, nr)| (*n, Some(*nr))).collect(),
+    };
+    if a.json {
+        let v: Vec<_> = list
+            .iter()
+            .map(|(n, nr)| serde_json::json!({"name": n, "nr": nr, "arch": arch}))
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+    } else {
+        for (n, nr) in list {
+            match nr {
+                Some(nr) => println!("{nr:>10}  {n}"),
+                None => println!("{:>10}  {n}  (not on {arch})", "-"),
+            }
+        }
+    }
+    Ok(())
+}
+
+fn cmd_run(a: RunArgs) -> Res {
+    let p = load(&a.policy, None).map_err(|_| Fail(125))?;
+    let prog = p
+        .compile()
+        .map_err(|e| err(format!("{}: {e}", a.policy), 125))?;
+    let flags = sysgate::sandbox::FilterFlags {
+        spec_allow: !a.spec_mitigation,
+        ..Default::default()
+    };
+    // Resolve the program before the filter goes in, so "not found" is our message.
+    let e = sysgate::sandbox::exec_under(&prog, flags, &a.command);
+    let code = match e.kind() {
+        std::io::ErrorKind::NotFound => 127,
+        std::io::ErrorKind::PermissionDenied => 126,
+        _ => 125,
+    };
+    Err(err(format!("cannot run '{}': {e}", a.command[0]), code))
 }

@@ -21,21 +21,42 @@ use super::ast::*;
 use super::diag::{Diagnostic, Source, Span};
 use super::lexer::{lex, Tok, Token};
 
-/// Parses a whole policy file.
+/// Parses a whole policy file, stopping at the first error.
 pub fn parse(src: &Source) -> Result<File, Diagnostic> {
-    let toks = lex(src)?;
+    let (file, mut errors) = parse_all(src);
+    if errors.is_empty() {
+        Ok(file)
+    } else {
+        Err(errors.swap_remove(0))
+    }
+}
+
+/// Parses a whole policy file, recovering at the next line after an error so that every
+/// mistake is reported at once. The statements that parsed are returned too.
+pub fn parse_all(src: &Source) -> (File, Vec<Diagnostic>) {
+    let toks = match lex(src) {
+        Ok(t) => t,
+        Err(d) => return (File::default(), vec![d]),
+    };
     let mut p = Parser { src, toks, pos: 0 };
     let mut file = File::default();
+    let mut errors = Vec::new();
     loop {
         while p.peek_is(&Tok::Newline) {
             if p.pos + 1 >= p.toks.len() {
-                return Ok(file);
+                return (file, errors);
             }
             p.pos += 1;
         }
-        let stmt = p.stmt()?;
-        file.stmts.push(stmt);
-        p.end_of_statement()?;
+        match p.stmt().and_then(|s| p.end_of_statement().map(|()| s)) {
+            Ok(stmt) => file.stmts.push(stmt),
+            Err(d) => {
+                errors.push(d);
+                while !p.peek_is(&Tok::Newline) {
+                    p.pos += 1;
+                }
+            }
+        }
     }
 }
 

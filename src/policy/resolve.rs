@@ -114,13 +114,8 @@ impl Flattener<'_> {
         if self.stack.contains(&src.name) {
             return;
         }
-        let file = match super::parser::parse(&src) {
-            Ok(f) => f,
-            Err(d) => {
-                self.diags.push(d);
-                return;
-            }
-        };
+        let (file, errors) = super::parser::parse_all(&src);
+        self.diags.extend(errors);
         self.stack.push(src.name.clone());
         // Header settings of the outer file win over those of files it uses, so a file's
         // own settings are collected first and only fill what is still unset afterwards.
@@ -263,12 +258,6 @@ pub fn resolve(src: Arc<Source>, loader: &dyn Loader, opts: &Options) -> Resolve
     };
     fl.file(src);
     let mut diags = std::mem::take(&mut fl.diags);
-    if diags.iter().any(Diagnostic::is_error) {
-        return Resolved {
-            policy: None,
-            diagnostics: diags,
-        };
-    }
     let arches = opts
         .arches
         .clone()
@@ -308,8 +297,9 @@ pub fn resolve(src: Arc<Source>, loader: &dyn Loader, opts: &Options) -> Resolve
     for &arch in &arches {
         sections.push(rz.section(arch, rules, &default, &unknown, &mut live));
     }
+    let had_errors = rz.diags.iter().any(Diagnostic::is_error);
     for (i, r) in rules.iter().enumerate() {
-        if !live[i] && rz.names_any(r, &arches) {
+        if !had_errors && !live[i] && rz.names_any(r, &arches) {
             rz.diags.push(
                 Diagnostic::warning(&r.src, r.span, "this rule never matches")
                     .with_hint("every syscall it names is decided by an earlier rule, or its condition is always false"),

@@ -11,5 +11,7 @@
 //! to call in a child between `fork` and `execve`, even when the parent is multi-threaded.
 
 pub mod apply;
+pub mod exec;
 
 pub use apply::{apply, install_filter, set_no_new_privs, ApplyError, FilterFlags};
+pub use exec::exec_under;
