@@ -19,7 +19,7 @@ mod multiplex;
 mod params;
 mod tables;
 
-pub use constants::{constant, constant_names};
+pub use constants::{constant, constant_names, errno, errno_name};
 pub use multiplex::{multiplexed, Multiplexed, Multiplexer};
 pub use params::{param_by_name, params, Param, ParamError};
 
