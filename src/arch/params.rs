@@ -411,6 +411,12 @@ pub fn params(arch: Arch, syscall: &str) -> Option<Vec<Param>> {
             .find(|(names, _)| names.contains(&syscall))
             .map(|(_, sig)| *sig)?
     };
+    // s390's ipc (sys_s390_ipc) takes five arguments: there is no `fifth`.
+    let sig = if arch == Arch::S390x && syscall == "ipc" {
+        &sig[..5]
+    } else {
+        sig
+    };
     // x32's own entries (512 and up) are compat implementations: 32-bit types throughout.
     let x32_compat = arch == Arch::X32 && nr & !X32_SYSCALL_BIT >= 512;
     let cap = if x32_compat { 32 } else { arch.register_bits() };
@@ -518,6 +524,8 @@ mod tests {
         assert_eq!(p(Arch::I386, "mmap2", "prot").index, 2);
         assert_eq!(p(Arch::I386, "socketcall", "call").index, 0);
         assert_eq!(p(Arch::I386, "ipc", "call").index, 0);
+        assert_eq!(p(Arch::I386, "ipc", "fifth").index, 5);
+        assert!(param_by_name(Arch::S390x, "ipc", "fifth").is_err());
         assert_eq!(p(Arch::I386, "fcntl64", "cmd").index, 1);
         assert_eq!(p(Arch::I386, "setuid32", "uid").index, 0);
     }
