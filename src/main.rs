@@ -227,12 +227,15 @@ fn print_diags(diags: &[Diagnostic]) {
     }
 }
 
-/// Loads and resolves a policy, printing its diagnostics.
-fn load(spec: &str, arches: Option<Vec<Arch>>) -> Result<Policy, Fail> {
+/// Loads and resolves a policy, printing its errors, and its warnings when `warn` is set
+/// (`check` always shows them; other commands only for the user's own files).
+fn load(spec: &str, arches: Option<Vec<Arch>>, warn: bool) -> Result<Policy, Fail> {
     let opts = policy::Options { arches };
     match Policy::load(spec, &opts) {
         Ok(p) => {
-            print_diags(&p.warnings);
+            if warn && !p.name.starts_with("builtin:") {
+                print_diags(&p.warnings);
+            }
             Ok(p)
         }
         Err(e) => {
@@ -271,7 +274,7 @@ fn write_output(path: &Path, data: &[u8]) -> Res {
 
 fn cmd_compile(a: CompileArgs) -> Res {
     let arches = parse_arches(&a.arch)?;
-    let p = load(&a.policy, arches)?;
+    let p = load(&a.policy, arches, true)?;
     let prog = p.compile().map_err(|e| err(format!("{}: {e}", a.policy), 1))?;
     let format = a.format.unwrap_or(if a.output.is_some() || !std::io::stdout().is_terminal() {
         Format::Raw
@@ -408,7 +411,7 @@ fn cmd_explain(a: ExplainArgs) -> Res {
     let (policy, prog) = if bpf {
         (None, read_bpf(&a.input)?)
     } else {
-        let p = load(&a.input, arches_opt.clone())?;
+        let p = load(&a.input, arches_opt.clone(), false)?;
         let prog = p.compile().map_err(|e| err(format!("{}: {e}", a.input), 1))?;
         (Some(p), prog.insns)
     };
@@ -554,7 +557,7 @@ fn cmd_syscalls(a: SyscallsArgs) -> Res {
 }
 
 fn cmd_run(a: RunArgs) -> Res {
-    let p = load(&a.policy, None).map_err(|_| Fail(125))?;
+    let p = load(&a.policy, None, false).map_err(|_| Fail(125))?;
     let prog = p
         .compile()
         .map_err(|e| err(format!("{}: {e}", a.policy), 125))?;

@@ -20,7 +20,7 @@ mod params;
 mod tables;
 
 pub use constants::{constant, constant_names, errno, errno_name};
-pub use multiplex::{multiplexed, Multiplexed, Multiplexer};
+pub use multiplex::{multiplexed, multiplexed_calls, Multiplexed, Multiplexer};
 pub use params::{param_by_name, params, Param, ParamError};
 
 use serde::Serialize;

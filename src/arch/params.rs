@@ -1,7 +1,33 @@
 //! Parameter names and widths of syscalls, per architecture.
-//! STUB: to be filled in.
+//!
+//! Names follow the man pages (`domain`, `flags`, `request`…); widths follow the types in
+//! the kernel's `SYSCALL_DEFINEx` (what the kernel actually reads from the register), not
+//! glibc's prototypes: `int`, `unsigned int`, `pid_t`, `uid_t`, `umode_t`… are 32 bits,
+//! `long`, `unsigned long`, `size_t` and pointers are 64 bits; every width is then capped
+//! at [`Arch::register_bits`]. Notable cases:
+//!
+//! - `ioctl`'s `request` is `unsigned int cmd` in the kernel (32 bits) even though glibc
+//!   declares `unsigned long`; `personality` is `unsigned int`; `prctl`'s `option` is `int`.
+//! - `clone`'s `flags` is declared `unsigned long`, but `sys_clone` only uses
+//!   `lower_32_bits(clone_flags)` (the flags above bit 31 are reserved to `clone3`), so it is
+//!   32 bits: a condition on the high word would test bits the kernel ignores.
+//! - `mmap`'s `prot`/`flags` and `mprotect`'s `prot` are `unsigned long` (64 bits);
+//!   `unshare`'s `flags` is `unsigned long` and the kernel rejects unknown high bits.
+//! - x32's own entries (numbers 512–547) are compat implementations whose parameters are
+//!   all 32-bit compat types, so they are capped at 32 bits.
+//!
+//! `clone`'s argument order differs per architecture (`CONFIG_CLONE_BACKWARDS*`):
+//! x86_64/x32 pass `flags, stack, parent_tid, child_tid, tls`; i386, arm, aarch64,
+//! riscv64, powerpc and loongarch64 (`CLONE_BACKWARDS`) pass `tls` before `child_tid`;
+//! s390x (`CLONE_BACKWARDS2`) swaps the first two: `stack, flags, …`.
+//!
+//! Some parameters are not in registers at all: on i386 and s390x, `mmap` is the old
+//! `old_mmap(struct mmap_arg_struct *)`, and `socketcall` passes its arguments as an array
+//! in memory. [`params`] still describes them (for documentation, with the position in the
+//! structure as `index`), but [`param_by_name`] returns [`ParamError::NotInRegister`], since
+//! a seccomp filter cannot read user memory.
 
-use super::Arch;
+use super::{Arch, X32_SYSCALL_BIT};
 
 /// One syscall parameter as a filter sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,10 +50,390 @@ pub enum ParamError {
     NotInRegister { reason: &'static str },
 }
 
-/// The parameters of `syscall` on `arch`, if sysgate knows its signature.
+/// Width class of a C parameter type in the kernel's definition.
+#[derive(Clone, Copy)]
+enum Ty {
+    /// `int`, `unsigned int`, `pid_t`, `uid_t`, `gid_t`, `umode_t`, `key_serial_t`, `u32`.
+    I,
+    /// `long`, `unsigned long`, `size_t`, `off_t`, `loff_t`, pointers.
+    L,
+}
+use Ty::{I, L};
+
+type Sig = &'static [(&'static str, Ty)];
+
+/// (syscall names sharing a signature, the signature). `clone` is handled separately.
+const SIGNATURES: &[(&[&str], Sig)] = &[
+    (&["clone3"], &[("uargs", L), ("size", L)]),
+    (&["unshare"], &[("flags", L)]),
+    (&["setns"], &[("fd", I), ("nstype", I)]),
+    (&["socket"], &[("domain", I), ("type", I), ("protocol", I)]),
+    (
+        &["socketpair"],
+        &[("domain", I), ("type", I), ("protocol", I), ("sv", L)],
+    ),
+    (
+        &["bind", "connect"],
+        &[("sockfd", I), ("addr", L), ("addrlen", I)],
+    ),
+    (
+        &["accept", "getsockname", "getpeername"],
+        &[("sockfd", I), ("addr", L), ("addrlen", L)],
+    ),
+    (
+        &["accept4"],
+        &[("sockfd", I), ("addr", L), ("addrlen", L), ("flags", I)],
+    ),
+    (&["listen"], &[("sockfd", I), ("backlog", I)]),
+    (&["shutdown"], &[("sockfd", I), ("how", I)]),
+    (
+        &["setsockopt"],
+        &[
+            ("sockfd", I),
+            ("level", I),
+            ("optname", I),
+            ("optval", L),
+            ("optlen", I),
+        ],
+    ),
+    (
+        &["getsockopt"],
+        &[
+            ("sockfd", I),
+            ("level", I),
+            ("optname", I),
+            ("optval", L),
+            ("optlen", L),
+        ],
+    ),
+    (
+        &["sendto"],
+        &[
+            ("sockfd", I),
+            ("buf", L),
+            ("len", L),
+            ("flags", I),
+            ("dest_addr", L),
+            ("addrlen", I),
+        ],
+    ),
+    (
+        &["recvfrom"],
+        &[
+            ("sockfd", I),
+            ("buf", L),
+            ("len", L),
+            ("flags", I),
+            ("src_addr", L),
+            ("addrlen", L),
+        ],
+    ),
+    (
+        &["send", "recv"],
+        &[("sockfd", I), ("buf", L), ("len", L), ("flags", I)],
+    ),
+    (
+        &["sendmsg", "recvmsg"],
+        &[("sockfd", I), ("msg", L), ("flags", I)],
+    ),
+    (
+        &["sendmmsg"],
+        &[("sockfd", I), ("msgvec", L), ("vlen", I), ("flags", I)],
+    ),
+    (
+        &["recvmmsg", "recvmmsg_time64"],
+        &[
+            ("sockfd", I),
+            ("msgvec", L),
+            ("vlen", I),
+            ("flags", I),
+            ("timeout", L),
+        ],
+    ),
+    (&["ioctl"], &[("fd", I), ("request", I), ("arg", L)]),
+    (
+        &["prctl"],
+        &[
+            ("option", I),
+            ("arg2", L),
+            ("arg3", L),
+            ("arg4", L),
+            ("arg5", L),
+        ],
+    ),
+    (&["personality"], &[("persona", I)]),
+    (
+        &["mmap"],
+        &[
+            ("addr", L),
+            ("length", L),
+            ("prot", L),
+            ("flags", L),
+            ("fd", L),
+            ("offset", L),
+        ],
+    ),
+    (
+        &["mmap2"],
+        &[
+            ("addr", L),
+            ("length", L),
+            ("prot", L),
+            ("flags", L),
+            ("fd", L),
+            ("pgoffset", L),
+        ],
+    ),
+    (&["mprotect"], &[("addr", L), ("len", L), ("prot", L)]),
+    (
+        &["pkey_mprotect"],
+        &[("addr", L), ("len", L), ("prot", L), ("pkey", I)],
+    ),
+    (&["madvise"], &[("addr", L), ("length", L), ("advice", I)]),
+    (
+        &["futex", "futex_time64"],
+        &[
+            ("uaddr", L),
+            ("futex_op", I),
+            ("val", I),
+            ("timeout", L),
+            ("uaddr2", L),
+            ("val3", I),
+        ],
+    ),
+    (&["open"], &[("pathname", L), ("flags", I), ("mode", I)]),
+    (&["creat"], &[("pathname", L), ("mode", I)]),
+    (
+        &["openat"],
+        &[("dirfd", I), ("pathname", L), ("flags", I), ("mode", I)],
+    ),
+    (
+        &["openat2"],
+        &[("dirfd", I), ("pathname", L), ("how", L), ("size", L)],
+    ),
+    (&["close"], &[("fd", I)]),
+    (&["kill"], &[("pid", I), ("sig", I)]),
+    (&["tkill"], &[("tid", I), ("sig", I)]),
+    (&["tgkill"], &[("tgid", I), ("tid", I), ("sig", I)]),
+    (
+        &["pidfd_send_signal"],
+        &[("pidfd", I), ("sig", I), ("info", L), ("flags", I)],
+    ),
+    (&["pidfd_open"], &[("pid", I), ("flags", I)]),
+    (
+        &["ptrace"],
+        &[("request", L), ("pid", L), ("addr", L), ("data", L)],
+    ),
+    (&["seccomp"], &[("operation", I), ("flags", I), ("args", L)]),
+    (&["bpf"], &[("cmd", I), ("attr", L), ("size", I)]),
+    (
+        &["perf_event_open"],
+        &[
+            ("attr", L),
+            ("pid", I),
+            ("cpu", I),
+            ("group_fd", I),
+            ("flags", L),
+        ],
+    ),
+    (
+        &["keyctl"],
+        &[
+            ("operation", I),
+            ("arg2", L),
+            ("arg3", L),
+            ("arg4", L),
+            ("arg5", L),
+        ],
+    ),
+    (
+        &["add_key"],
+        &[
+            ("type", L),
+            ("description", L),
+            ("payload", L),
+            ("plen", L),
+            ("keyring", I),
+        ],
+    ),
+    (
+        &["request_key"],
+        &[
+            ("type", L),
+            ("description", L),
+            ("callout_info", L),
+            ("dest_keyring", I),
+        ],
+    ),
+    (
+        &["mount"],
+        &[
+            ("source", L),
+            ("target", L),
+            ("filesystemtype", L),
+            ("mountflags", L),
+            ("data", L),
+        ],
+    ),
+    (&["umount2"], &[("target", L), ("flags", I)]),
+    (&["umount"], &[("target", L)]),
+    (&["chmod"], &[("pathname", L), ("mode", I)]),
+    (&["fchmod"], &[("fd", I), ("mode", I)]),
+    (&["fchmodat"], &[("dirfd", I), ("pathname", L), ("mode", I)]),
+    (
+        &["fchmodat2"],
+        &[("dirfd", I), ("pathname", L), ("mode", I), ("flags", I)],
+    ),
+    (&["setuid", "setuid32"], &[("uid", I)]),
+    (&["setgid", "setgid32"], &[("gid", I)]),
+    (&["setfsuid", "setfsuid32"], &[("fsuid", I)]),
+    (&["setfsgid", "setfsgid32"], &[("fsgid", I)]),
+    (&["setreuid", "setreuid32"], &[("ruid", I), ("euid", I)]),
+    (&["setregid", "setregid32"], &[("rgid", I), ("egid", I)]),
+    (
+        &["setresuid", "setresuid32"],
+        &[("ruid", I), ("euid", I), ("suid", I)],
+    ),
+    (
+        &["setresgid", "setresgid32"],
+        &[("rgid", I), ("egid", I), ("sgid", I)],
+    ),
+    (&["setgroups", "setgroups32"], &[("size", I), ("list", L)]),
+    (
+        &["kcmp"],
+        &[
+            ("pid1", I),
+            ("pid2", I),
+            ("type", I),
+            ("idx1", L),
+            ("idx2", L),
+        ],
+    ),
+    (&["fcntl", "fcntl64"], &[("fd", I), ("cmd", I), ("arg", L)]),
+    (&["socketcall"], &[("call", I), ("args", L)]),
+    (
+        &["ipc"],
+        &[
+            ("call", I),
+            ("first", I),
+            ("second", L),
+            ("third", L),
+            ("ptr", L),
+            ("fifth", L),
+        ],
+    ),
+    (&["read", "write"], &[("fd", I), ("buf", L), ("count", L)]),
+    (&["exit", "exit_group"], &[("status", I)]),
+    (&["execve"], &[("pathname", L), ("argv", L), ("envp", L)]),
+    (
+        &["execveat"],
+        &[
+            ("dirfd", I),
+            ("pathname", L),
+            ("argv", L),
+            ("envp", L),
+            ("flags", I),
+        ],
+    ),
+    (&["memfd_create"], &[("name", L), ("flags", I)]),
+    (&["userfaultfd"], &[("flags", I)]),
+    (
+        &["reboot"],
+        &[("magic", I), ("magic2", I), ("cmd", I), ("arg", L)],
+    ),
+    (
+        &["finit_module"],
+        &[("fd", I), ("param_values", L), ("flags", I)],
+    ),
+    (&["io_uring_setup"], &[("entries", I), ("params", L)]),
+];
+
+/// `clone`'s parameters in each of the three kernel orders (see the module docs).
+const CLONE_DEFAULT: Sig = &[
+    ("flags", I),
+    ("stack", L),
+    ("parent_tid", L),
+    ("child_tid", L),
+    ("tls", L),
+];
+const CLONE_BACKWARDS: Sig = &[
+    ("flags", I),
+    ("stack", L),
+    ("parent_tid", L),
+    ("tls", L),
+    ("child_tid", L),
+];
+const CLONE_BACKWARDS2: Sig = &[
+    ("stack", L),
+    ("flags", I),
+    ("parent_tid", L),
+    ("child_tid", L),
+    ("tls", L),
+];
+
+/// Why a syscall's parameters cannot be read from registers on `arch`, if that is so.
+fn not_in_register(arch: Arch, syscall: &str, param: &str) -> Option<&'static str> {
+    match (arch, syscall) {
+        (Arch::I386 | Arch::S390x, "mmap") => Some(
+            "on this architecture `mmap` is old_mmap: its arguments are in a struct in \
+             memory, which seccomp cannot read (use `mmap2` on i386)",
+        ),
+        (_, "socketcall") if param == "args" => Some(
+            "socketcall's arguments are an array in memory; arg1 is only its address, \
+             which seccomp cannot dereference",
+        ),
+        _ => None,
+    }
+}
+
+/// The parameters of `syscall` on `arch`, if sysgate knows its signature (and the
+/// syscall exists on `arch`).
+///
+/// For calls whose arguments live in memory (`mmap` on i386/s390x), the list describes
+/// the structure's fields; use [`param_by_name`] to build conditions, which reports
+/// [`ParamError::NotInRegister`] for them.
 pub fn params(arch: Arch, syscall: &str) -> Option<Vec<Param>> {
-    let _ = (arch, syscall);
-    None
+    let nr = arch.syscall_nr(syscall)?;
+    let sig: Sig = if syscall == "clone" {
+        match arch {
+            Arch::X86_64 | Arch::X32 => CLONE_DEFAULT,
+            Arch::S390x => CLONE_BACKWARDS2,
+            Arch::I386
+            | Arch::Arm
+            | Arch::Aarch64
+            | Arch::Riscv64
+            | Arch::Ppc64le
+            | Arch::Loongarch64 => CLONE_BACKWARDS,
+        }
+    } else {
+        SIGNATURES
+            .iter()
+            .find(|(names, _)| names.contains(&syscall))
+            .map(|(_, sig)| *sig)?
+    };
+    // s390's ipc (sys_s390_ipc) takes five arguments: there is no `fifth`.
+    let sig = if arch == Arch::S390x && syscall == "ipc" {
+        &sig[..5]
+    } else {
+        sig
+    };
+    // x32's own entries (512 and up) are compat implementations: 32-bit types throughout.
+    let x32_compat = arch == Arch::X32 && nr & !X32_SYSCALL_BIT >= 512;
+    let cap = if x32_compat { 32 } else { arch.register_bits() };
+    Some(
+        sig.iter()
+            .enumerate()
+            .map(|(i, (name, ty))| Param {
+                name,
+                index: i as u8,
+                bits: match ty {
+                    I => 32,
+                    L => 64,
+                }
+                .min(cap),
+            })
+            .collect(),
+    )
 }
 
 /// Looks up one parameter by name.
@@ -35,12 +441,137 @@ pub fn param_by_name(arch: Arch, syscall: &str, name: &str) -> Result<Param, Par
     match params(arch, syscall) {
         None => Err(ParamError::NoSignature),
         Some(ps) => {
-            ps.iter()
-                .find(|p| p.name == name)
-                .copied()
-                .ok_or_else(|| ParamError::NoSuchParam {
+            let p = ps.iter().find(|p| p.name == name).copied().ok_or_else(|| {
+                ParamError::NoSuchParam {
                     known: ps.iter().map(|p| p.name).collect(),
-                })
+                }
+            })?;
+            match not_in_register(arch, syscall, name) {
+                Some(reason) => Err(ParamError::NotInRegister { reason }),
+                None => Ok(p),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(arch: Arch, sc: &str, name: &str) -> Param {
+        param_by_name(arch, sc, name).unwrap_or_else(|e| panic!("{arch} {sc} {name}: {e:?}"))
+    }
+
+    #[test]
+    fn clone_orders() {
+        for a in [Arch::X86_64, Arch::X32] {
+            assert_eq!(p(a, "clone", "flags").index, 0);
+            assert_eq!(p(a, "clone", "child_tid").index, 3);
+            assert_eq!(p(a, "clone", "tls").index, 4);
+        }
+        for a in [
+            Arch::I386,
+            Arch::Arm,
+            Arch::Aarch64,
+            Arch::Riscv64,
+            Arch::Ppc64le,
+            Arch::Loongarch64,
+        ] {
+            assert_eq!(p(a, "clone", "flags").index, 0, "{a}");
+            assert_eq!(p(a, "clone", "tls").index, 3, "{a}");
+            assert_eq!(p(a, "clone", "child_tid").index, 4, "{a}");
+        }
+        assert_eq!(p(Arch::S390x, "clone", "flags").index, 1);
+        assert_eq!(p(Arch::S390x, "clone", "stack").index, 0);
+        assert_eq!(p(Arch::S390x, "clone", "tls").index, 4);
+        assert_eq!(p(Arch::X86_64, "clone", "flags").bits, 32);
+        assert_eq!(p(Arch::X86_64, "clone3", "uargs").bits, 64);
+    }
+
+    #[test]
+    fn widths() {
+        assert_eq!(p(Arch::X86_64, "socket", "domain").bits, 32);
+        assert_eq!(p(Arch::X86_64, "ioctl", "request").bits, 32);
+        assert_eq!(p(Arch::X86_64, "ioctl", "arg").bits, 64);
+        assert_eq!(p(Arch::X86_64, "personality", "persona").bits, 32);
+        assert_eq!(p(Arch::X86_64, "prctl", "option").bits, 32);
+        assert_eq!(p(Arch::X86_64, "prctl", "arg2").bits, 64);
+        assert_eq!(p(Arch::X86_64, "unshare", "flags").bits, 64);
+        assert_eq!(p(Arch::X86_64, "mmap", "prot").bits, 64);
+        assert_eq!(p(Arch::X86_64, "mprotect", "prot").bits, 64);
+        assert_eq!(p(Arch::X86_64, "futex", "futex_op").bits, 32);
+        assert_eq!(p(Arch::X86_64, "ptrace", "request").bits, 64);
+        // A 64-bit parameter on x86_64 is 32 bits on i386 and arm.
+        assert_eq!(p(Arch::I386, "unshare", "flags").bits, 32);
+        assert_eq!(p(Arch::I386, "mprotect", "prot").bits, 32);
+        assert_eq!(p(Arch::Arm, "prctl", "arg2").bits, 32);
+        assert_eq!(p(Arch::Aarch64, "prctl", "arg2").bits, 64);
+        // x32's compat entries use 32-bit types; its common entries are the 64-bit ones.
+        assert_eq!(p(Arch::X32, "ioctl", "arg").bits, 32);
+        assert_eq!(p(Arch::X32, "mprotect", "prot").bits, 64);
+    }
+
+    #[test]
+    fn indices() {
+        assert_eq!(p(Arch::X86_64, "setsockopt", "optname").index, 2);
+        assert_eq!(p(Arch::X86_64, "mmap", "flags").index, 3);
+        assert_eq!(p(Arch::X86_64, "openat", "flags").index, 2);
+        assert_eq!(p(Arch::X86_64, "open", "flags").index, 1);
+        assert_eq!(p(Arch::X86_64, "execveat", "flags").index, 4);
+        assert_eq!(p(Arch::X86_64, "accept4", "flags").index, 3);
+        assert_eq!(p(Arch::X86_64, "seccomp", "operation").index, 0);
+        assert_eq!(p(Arch::X86_64, "tgkill", "sig").index, 2);
+        assert_eq!(p(Arch::I386, "mmap2", "prot").index, 2);
+        assert_eq!(p(Arch::I386, "socketcall", "call").index, 0);
+        assert_eq!(p(Arch::I386, "ipc", "call").index, 0);
+        assert_eq!(p(Arch::I386, "ipc", "fifth").index, 5);
+        assert!(param_by_name(Arch::S390x, "ipc", "fifth").is_err());
+        assert_eq!(p(Arch::I386, "fcntl64", "cmd").index, 1);
+        assert_eq!(p(Arch::I386, "setuid32", "uid").index, 0);
+    }
+
+    #[test]
+    fn errors() {
+        assert_eq!(
+            param_by_name(Arch::X86_64, "getpid", "x"),
+            Err(ParamError::NoSignature)
+        );
+        // open does not exist on aarch64.
+        assert_eq!(
+            param_by_name(Arch::Aarch64, "open", "flags"),
+            Err(ParamError::NoSignature)
+        );
+        match param_by_name(Arch::X86_64, "socket", "family") {
+            Err(ParamError::NoSuchParam { known }) => {
+                assert_eq!(known, vec!["domain", "type", "protocol"])
+            }
+            other => panic!("{other:?}"),
+        }
+        for a in [Arch::I386, Arch::S390x] {
+            assert!(params(a, "mmap").is_some());
+            assert!(matches!(
+                param_by_name(a, "mmap", "prot"),
+                Err(ParamError::NotInRegister { .. })
+            ));
+        }
+        assert_eq!(p(Arch::Ppc64le, "mmap", "prot").index, 2);
+        assert!(matches!(
+            param_by_name(Arch::I386, "socketcall", "args"),
+            Err(ParamError::NotInRegister { .. })
+        ));
+    }
+
+    #[test]
+    fn every_signature_names_a_real_syscall_and_unique_params() {
+        let all = crate::arch::all_syscall_names();
+        for (names, sig) in SIGNATURES {
+            for n in *names {
+                assert!(all.contains(n), "{n}");
+            }
+            assert!(sig.len() <= 6);
+            for (i, (a, _)) in sig.iter().enumerate() {
+                assert!(sig[i + 1..].iter().all(|(b, _)| a != b), "{names:?} {a}");
+            }
         }
     }
 }
