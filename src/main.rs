@@ -16,8 +16,9 @@ Exit status:
   1    the policy or input has errors (diagnostics on stderr); no output file is written
   2    wrong command-line usage
   3    an input or output file could not be read or written
-  run: the program's own status, 128+N if it was killed by signal N,
-       125 if sysgate itself failed, 126 if the program cannot be executed, 127 if not found";
+  run: sysgate becomes the program (execve), so its status is the program's own and a
+       signal that kills it kills the same process; before that, 125 if sysgate itself
+       failed, 126 if the program cannot be executed, 127 if it is not found";
 
 #[derive(Parser)]
 #[command(
@@ -257,12 +258,9 @@ fn write_output(path: &Path, data: &[u8]) -> Res {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let name = path.file_name().ok_or_else(|| {
-        err(
-            format!("'{}' is not a file name", path.display()),
-            3,
-        )
-    })?;
+    let name = path
+        .file_name()
+        .ok_or_else(|| err(format!("'{}' is not a file name", path.display()), 3))?;
     let tmp = dir.join(format!(".{}.sysgate-tmp", name.to_string_lossy()));
     let r = std::fs::write(&tmp, data).and_then(|()| std::fs::rename(&tmp, path));
     if let Err(e) = r {
@@ -275,12 +273,16 @@ fn write_output(path: &Path, data: &[u8]) -> Res {
 fn cmd_compile(a: CompileArgs) -> Res {
     let arches = parse_arches(&a.arch)?;
     let p = load(&a.policy, arches, true)?;
-    let prog = p.compile().map_err(|e| err(format!("{}: {e}", a.policy), 1))?;
-    let format = a.format.unwrap_or(if a.output.is_some() || !std::io::stdout().is_terminal() {
-        Format::Raw
-    } else {
-        Format::Disasm
-    });
+    let prog = p
+        .compile()
+        .map_err(|e| err(format!("{}: {e}", a.policy), 1))?;
+    let format = a
+        .format
+        .unwrap_or(if a.output.is_some() || !std::io::stdout().is_terminal() {
+            Format::Raw
+        } else {
+            Format::Disasm
+        });
     let bytes = sysgate::bpf::output::render(&prog.insns, format, Some(&prog.arches));
     match &a.output {
         Some(path) => {
@@ -302,7 +304,11 @@ fn cmd_compile(a: CompileArgs) -> Res {
 }
 
 fn arch_names(arches: &[Arch]) -> String {
-    arches.iter().map(|a| a.name()).collect::<Vec<_>>().join(", ")
+    arches
+        .iter()
+        .map(|a| a.name())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn cmd_check(a: CheckArgs) -> Res {
@@ -412,7 +418,9 @@ fn cmd_explain(a: ExplainArgs) -> Res {
         (None, read_bpf(&a.input)?)
     } else {
         let p = load(&a.input, arches_opt.clone(), false)?;
-        let prog = p.compile().map_err(|e| err(format!("{}: {e}", a.input), 1))?;
+        let prog = p
+            .compile()
+            .map_err(|e| err(format!("{}: {e}", a.input), 1))?;
         (Some(p), prog.insns)
     };
     let arches = match (&policy, arches_opt) {
@@ -456,7 +464,13 @@ fn cmd_explain(a: ExplainArgs) -> Res {
             } else {
                 r.nr.to_string()
             };
-            print!("{:<8} {}({}) #{nr}: {}", r.arch.name(), r.syscall, fmt_args(&a.args), r.action);
+            print!(
+                "{:<8} {}({}) #{nr}: {}",
+                r.arch.name(),
+                r.syscall,
+                fmt_args(&a.args),
+                r.action
+            );
             if let Some(o) = &r.origin {
                 print!("  — {o}");
             }
@@ -481,7 +495,10 @@ fn fmt_args(args: &[String]) -> String {
 fn cmd_disasm(a: DisasmArgs) -> Res {
     let prog = read_bpf(&a.file)?;
     if let Err(e) = sysgate::bpf::emulator::validate(&prog) {
-        eprintln!("sysgate: warning: {}: the kernel would reject this filter: {e}", a.file);
+        eprintln!(
+            "sysgate: warning: {}: the kernel would reject this filter: {e}",
+            a.file
+        );
     }
     let arches = parse_arches(&a.arch)?;
     print!(
@@ -537,7 +554,11 @@ fn cmd_syscalls(a: SyscallsArgs) -> Res {
                 .map(|n| (n, arch.syscall_nr(n)))
                 .collect()
         }
-        None => arch.syscalls().iter().map(|(n, nr)| (*n, Some(*nr))).collect(),
+        None => arch
+            .syscalls()
+            .iter()
+            .map(|(n, nr)| (*n, Some(*nr)))
+            .collect(),
     };
     if a.json {
         let v: Vec<_> = list

@@ -42,7 +42,10 @@ impl std::fmt::Display for ExplainError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ExplainError::UnknownSyscall { name, hint } => {
-                write!(f, "'{name}' is not a syscall on the architectures asked about")?;
+                write!(
+                    f,
+                    "'{name}' is not a syscall on the architectures asked about"
+                )?;
                 if let Some(h) = hint {
                     write!(f, " ({h})")?;
                 }

@@ -58,7 +58,8 @@ pub fn exec_under(prog: &Program, flags: FilterFlags, command: &[String]) -> io:
              add 'allow execve' before the rule that refuses it"
         ));
     }
-    let to_c = |s: &[u8]| CString::new(s).map_err(|_| io::Error::other("argument contains a NUL byte"));
+    let to_c =
+        |s: &[u8]| CString::new(s).map_err(|_| io::Error::other("argument contains a NUL byte"));
     let cpath = match to_c(path.as_os_str().as_bytes()) {
         Ok(c) => c,
         Err(e) => return e,

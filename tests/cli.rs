@@ -1,0 +1,368 @@
+//! The `sysgate` binary as a user meets it: diagnostics, exit codes, outputs.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn sysgate(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sysgate"))
+        .args(args)
+        .output()
+        .expect("run sysgate")
+}
+
+fn tmpdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("sysgate-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+/// Each kind of mistake: the exit status is 1, stderr has `file:line:col`, the offending
+/// line, a caret under the offending text and the hint, and no output file appears.
+#[test]
+fn every_kind_of_mistake_is_located_and_writes_nothing() {
+    let dir = tmpdir("diag");
+    // (policy text, line, col, underlined text, message part, hint part)
+    let cases: &[(&str, u32, u32, &str, &str, &str)] = &[
+        (
+            "default allow\ndeny opne\n",
+            2,
+            6,
+            "opne",
+            "unknown syscall 'opne'",
+            "did you mean 'open'?",
+        ),
+        (
+            "default allow\nalow read\n",
+            2,
+            1,
+            "alow",
+            "unknown statement 'alow'",
+            "did you mean 'allow'?",
+        ),
+        (
+            "errno EPREM read\n",
+            1,
+            7,
+            "EPREM",
+            "unknown errno name 'EPREM'",
+            "did you mean 'EPERM'?",
+        ),
+        (
+            "deny @mont\n",
+            1,
+            6,
+            "@mont",
+            "unknown group '@mont'",
+            "did you mean '@mount'?",
+        ),
+        (
+            "deny socket if domian == 1\n",
+            1,
+            16,
+            "domian",
+            "'socket' has no parameter 'domian'",
+            "did you mean 'domain'?",
+        ),
+        (
+            "deny socket if domain == AF_ALGG\n",
+            1,
+            26,
+            "AF_ALGG",
+            "unknown constant 'AF_ALGG'",
+            "did you mean 'AF_ALG'?",
+        ),
+        (
+            "deny clone if flags & 1 == 1\n",
+            1,
+            15,
+            "flags & 1 ==",
+            "in parentheses",
+            "(x & MASK) == VALUE",
+        ),
+        (
+            "arch x86_46\n",
+            1,
+            6,
+            "x86_46",
+            "unknown architecture 'x86_46'",
+            "did you mean 'x86_64'?",
+        ),
+        (
+            "errno 5000 read\n",
+            1,
+            7,
+            "5000",
+            "errno 5000 is out of range",
+            "4095",
+        ),
+        (
+            "deny read if arg7 == 1\n",
+            1,
+            14,
+            "arg7",
+            "'arg7' is out of range",
+            "arg0 to arg5",
+        ),
+        (
+            "use nosuch\n",
+            1,
+            5,
+            "nosuch",
+            "no built-in policy 'nosuch'",
+            "built-ins are",
+        ),
+        (
+            "deny read }\n",
+            1,
+            11,
+            "}",
+            "unexpected '}'",
+            "no opening one",
+        ),
+        (
+            "default allow\ndefault deny\n",
+            2,
+            9,
+            "deny",
+            "'default' is set twice",
+            "line 1",
+        ),
+    ];
+    for (i, (text, line, col, under, msg, hint)) in cases.iter().enumerate() {
+        let file = write(&dir, &format!("p{i}.policy"), text);
+        let out_file = dir.join(format!("p{i}.bpf"));
+        let o = sysgate(&["compile", &file, "-o", out_file.to_str().unwrap()]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "case {i} {text:?}: {err}");
+        assert!(!out_file.exists(), "case {i}: an output file was written");
+        let loc = format!("{file}:{line}:{col}: error: ");
+        assert!(err.contains(&loc), "case {i}: expected {loc} in:\n{err}");
+        assert!(err.contains(msg), "case {i}: expected {msg:?} in:\n{err}");
+        assert!(err.contains(hint), "case {i}: expected {hint:?} in:\n{err}");
+        // The caret line underlines exactly the offending text.
+        let src_line = text.lines().nth(*line as usize - 1).unwrap();
+        let caret = format!(
+            "| {}{}",
+            " ".repeat(*col as usize - 1),
+            "^".repeat(under.chars().count())
+        );
+        assert!(
+            err.contains(&format!("| {src_line}")),
+            "case {i}: source line missing:\n{err}"
+        );
+        assert!(
+            err.contains(&caret),
+            "case {i}: expected caret {caret:?} in:\n{err}"
+        );
+        // `check` agrees.
+        let c = sysgate(&["check", &file]);
+        assert_eq!(c.status.code(), Some(1), "check, case {i}");
+    }
+}
+
+#[test]
+fn several_mistakes_are_reported_at_once() {
+    let dir = tmpdir("multi");
+    let file = write(
+        &dir,
+        "m.policy",
+        "deny opne\nalow read\nerrno EPREM close\n",
+    );
+    let o = sysgate(&["check", &file]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1));
+    for needle in [":1:6: error", ":2:1: error", ":3:7: error"] {
+        assert!(err.contains(needle), "missing {needle} in:\n{err}");
+    }
+}
+
+#[test]
+fn unreadable_policy_exits_3_and_a_good_one_writes_atomically() {
+    let dir = tmpdir("io");
+    let o = sysgate(&["compile", "/nonexistent/x.policy", "-o", "/tmp/never.bpf"]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot read policy"));
+
+    let file = write(
+        &dir,
+        "ok.policy",
+        "default allow\ndeny unshare\narch x86_64\n",
+    );
+    let out = dir.join("ok.bpf");
+    let o = sysgate(&["compile", &file, "-o", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let bytes = std::fs::read(&out).unwrap();
+    assert_eq!(bytes.len() % 8, 0);
+    let prog = sysgate::bpf::from_bytes(&bytes).unwrap();
+    sysgate::bpf::emulator::validate(&prog).unwrap();
+    // No temporary file is left behind.
+    let names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names.iter().all(|n| !n.contains("sysgate-tmp")),
+        "{names:?}"
+    );
+
+    // An output path in a missing directory: exit 3, nothing written.
+    let o = sysgate(&["compile", &file, "-o", "/nonexistent/dir/out.bpf"]);
+    assert_eq!(o.status.code(), Some(3));
+}
+
+#[test]
+fn too_many_instructions_is_a_clear_error() {
+    let dir = tmpdir("big");
+    // Every rule adds a distinct 64-bit comparison on mmap's length argument.
+    let mut text = String::from("default allow\narch x86_64\n");
+    for k in 0..1500u64 {
+        text.push_str(&format!(
+            "errno {} mmap if arg1 == {}\n",
+            1 + k % 4000,
+            (k << 33) | k
+        ));
+    }
+    let file = write(&dir, "big.policy", &text);
+    let out = dir.join("big.bpf");
+    let o = sysgate(&["compile", &file, "-o", out.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("more than the kernel's limit of 4096"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn explain_names_the_deciding_line_per_architecture() {
+    let dir = tmpdir("explain");
+    let file = write(
+        &dir,
+        "e.policy",
+        "default allow\narch x86_64 i386 x32 aarch64\n# comment\ndeny clone if flags & CLONE_NEWUSER\nerrno ENOSYS clone3\n",
+    );
+    let o = sysgate(&[
+        "explain",
+        &file,
+        "clone",
+        "CLONE_NEWUSER|CLONE_VM",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let arr = v.as_array().unwrap();
+    assert_eq!(arr.len(), 4);
+    for e in arr {
+        assert_eq!(e["action"]["action"], "errno", "{e}");
+        assert_eq!(e["action"]["value"], 1, "{e}");
+        assert_eq!(e["origin"]["line"], 4, "{e}");
+    }
+    // Without the flag, the default decides (line 1).
+    let o = sysgate(&["explain", &file, "clone", "CLONE_VM", "--arch", "aarch64"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("aarch64") && out.contains("allow") && out.contains(":1: default allow"),
+        "{out}"
+    );
+    // clone3 on aarch64: ENOSYS from line 5.
+    let o = sysgate(&["explain", &file, "clone3", "--arch", "aarch64"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("errno ENOSYS") && out.contains(":5:"), "{out}");
+    // A typo in the syscall name.
+    let o = sysgate(&["explain", &file, "clnoe"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("did you mean 'clone'?"));
+}
+
+#[test]
+fn explain_and_disasm_work_on_raw_bpf() {
+    let dir = tmpdir("rawbpf");
+    let out = dir.join("c.bpf");
+    let o = sysgate(&[
+        "compile",
+        "container",
+        "--arch",
+        "x86_64,i386",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    let o = sysgate(&[
+        "explain",
+        out.to_str().unwrap(),
+        "unshare",
+        "--arch",
+        "i386",
+    ]);
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(s.contains("i386") && s.contains("deny"), "{s}");
+    let o = sysgate(&["disasm", out.to_str().unwrap()]);
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        s.contains("AUDIT_ARCH_X86_64") && s.contains("unshare"),
+        "{s}"
+    );
+}
+
+#[test]
+fn syscalls_lists_numbers_and_groups() {
+    let o = sysgate(&["syscalls", "--arch", "i386", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let execve = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "execve")
+        .unwrap();
+    assert_eq!(execve["nr"], 11); // i386 execve, from the kernel's syscall_32.tbl
+    let o = sysgate(&["syscalls", "@mount", "--arch", "x86_64"]);
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert!(s.contains("165  mount"), "{s}"); // x86_64 mount is 165
+    let o = sysgate(&["syscalls", "--groups"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("@system-service"));
+}
+
+#[test]
+fn compile_formats() {
+    for (fmt, needle) in [
+        ("c", "struct sock_filter"),
+        ("rust", "FILTER"),
+        ("disasm", "ld  [4]"),
+    ] {
+        let o = sysgate(&["compile", "container", "--format", fmt]);
+        assert!(o.status.success());
+        assert!(String::from_utf8_lossy(&o.stdout).contains(needle), "{fmt}");
+    }
+    let raw = sysgate(&["compile", "container", "--format", "raw"]).stdout;
+    let b64 = sysgate(&["compile", "container", "--format", "base64"]).stdout;
+    use base64::Engine;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(String::from_utf8_lossy(&b64).trim())
+        .unwrap();
+    assert_eq!(decoded, raw);
+}
+
+#[test]
+fn run_propagates_status_and_denies() {
+    let o = sysgate(&["run", "--", "sh", "-c", "exit 7"]);
+    assert_eq!(o.status.code(), Some(7));
+    let o = sysgate(&["run", "--", "sh", "-c", "kill -TERM $$"]);
+    assert_eq!(o.status.code(), None, "killed by a signal");
+    let o = sysgate(&["run", "--", "/no/such/program"]);
+    assert_eq!(o.status.code(), Some(127));
+    // A policy that refuses execve is reported before anything runs.
+    let dir = tmpdir("run");
+    let file = write(&dir, "noexec.policy", "default allow\ndeny execve\n");
+    let o = sysgate(&["run", "-p", &file, "--", "true"]);
+    assert_eq!(o.status.code(), Some(125));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("does not allow execve"));
+}
