@@ -755,3 +755,172 @@ fn arch_list(arches: &[Arch]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::diag::Severity;
+
+    /// Serves files from memory, by name.
+    struct MemLoader(Vec<(&'static str, &'static str)>);
+
+    impl Loader for MemLoader {
+        fn load(&self, target: &UseTarget, _from: &Source) -> Result<Arc<Source>, String> {
+            let name = match target {
+                UseTarget::Builtin(n) | UseTarget::File(n) => n.as_str(),
+            };
+            self.0
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(n, t)| Source::new(*n, *t))
+                .ok_or_else(|| format!("no '{name}'"))
+        }
+    }
+
+    fn resolve_with(files: Vec<(&'static str, &'static str)>, main: &str) -> Resolved {
+        let src = Source::new("main.policy", main);
+        resolve(src, &MemLoader(files), &Options::default())
+    }
+
+    fn action(p: &Policy, arch: Arch, name: &str, args: [u64; 6]) -> (Action, u32) {
+        let r = p
+            .section(arch)
+            .unwrap()
+            .decide(arch.syscall_nr(name).unwrap(), &args);
+        (r.action, r.origin.line)
+    }
+
+    #[test]
+    fn use_splices_rules_in_place_and_outer_header_wins() {
+        let base = "default errno 13\nunknown kill\narch aarch64\ndeny bpf\nallow unshare\n";
+        let r = resolve_with(
+            vec![("base", base)],
+            "default allow\nallow bpf\nuse base\ndeny unshare\narch x86_64\n",
+        );
+        let p = r.policy.unwrap();
+        assert_eq!(p.arches(), vec![Arch::X86_64]);
+        // `allow bpf` before `use` overrides the base's deny (first match wins).
+        assert_eq!(action(&p, Arch::X86_64, "bpf", [0; 6]), (Action::Allow, 2));
+        // The base's `allow unshare` comes before the outer `deny unshare`.
+        let (a, line) = action(&p, Arch::X86_64, "unshare", [0; 6]);
+        assert_eq!(a, Action::Allow);
+        assert_eq!(line, 5);
+        // The outer default wins; the base's `unknown` fills the unset slot.
+        assert_eq!(action(&p, Arch::X86_64, "read", [0; 6]).0, Action::Allow);
+        assert_eq!(p.sections[0].unknown.action, Action::Kill);
+    }
+
+    #[test]
+    fn use_cycles_and_missing_files_are_errors() {
+        let r = resolve_with(vec![("a", "use b\n"), ("b", "use a\n")], "use a\n");
+        assert!(r.policy.is_none());
+        assert!(r.diagnostics.iter().any(|d| d.message.contains("cycle")));
+        let r = resolve_with(vec![], "use \"missing.policy\"\n");
+        assert!(r.policy.is_none());
+        assert_eq!((r.diagnostics[0].line, r.diagnostics[0].col), (1, 5));
+    }
+
+    #[test]
+    fn lints() {
+        let r = resolve_with(
+            vec![],
+            "default allow\narch x86_64\ndeny read\nerrno 5 read\nallow ioctl if request == 0x100000000\niopl_not_a_call\n",
+        );
+        // The last line is an error; fix it and look at the warnings.
+        assert!(r.policy.is_none());
+        let r = resolve_with(
+            vec![],
+            "default allow\narch aarch64\ndeny read\nerrno 5 read\nallow ioctl if request == 0x100000000\ndeny open\n",
+        );
+        let p = r.policy.unwrap();
+        let w: Vec<(u32, &str)> = r
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .map(|d| (d.line, d.message.as_str()))
+            .collect();
+        // Shadowed by line 3.
+        assert!(w.contains(&(4, "this rule never matches")), "{w:?}");
+        // `request` is 32 bits: comparing it with 2^32 can never hold.
+        assert!(w.contains(&(5, "this rule never matches")), "{w:?}");
+        // `open` does not exist on aarch64.
+        assert!(
+            w.iter()
+                .any(|(l, m)| *l == 6 && m.contains("none of the target")),
+            "{w:?}"
+        );
+        assert_eq!(
+            action(&p, Arch::Aarch64, "read", [0; 6]).0,
+            Action::Errno(1)
+        );
+    }
+
+    #[test]
+    fn parameters_follow_each_architecture() {
+        // s390x passes clone's flags second (CLONE_BACKWARDS2).
+        let r = resolve_with(
+            vec![],
+            "default allow\narch x86_64 s390x\ndeny clone if flags & CLONE_NEWUSER\n",
+        );
+        let p = r.policy.unwrap();
+        let newuser = 0x1000_0000;
+        assert_eq!(
+            action(&p, Arch::X86_64, "clone", [newuser, 0, 0, 0, 0, 0]).0,
+            Action::Errno(1)
+        );
+        assert_eq!(
+            action(&p, Arch::S390x, "clone", [newuser, 0, 0, 0, 0, 0]).0,
+            Action::Allow
+        );
+        assert_eq!(
+            action(&p, Arch::S390x, "clone", [0, newuser, 0, 0, 0, 0]).0,
+            Action::Errno(1)
+        );
+    }
+
+    #[test]
+    fn landlock_statements_are_kept() {
+        let r = resolve_with(
+            vec![],
+            "default allow\nfs read /usr \"/etc/ssl\"\nfs write /tmp\nnet connect 443 80\n",
+        );
+        let p = r.policy.unwrap();
+        assert_eq!(
+            p.landlock.fs,
+            vec![
+                (ast::FsAccess::Read, "/usr".to_string()),
+                (ast::FsAccess::Read, "/etc/ssl".to_string()),
+                (ast::FsAccess::Write, "/tmp".to_string()),
+            ]
+        );
+        assert_eq!(
+            p.landlock.net,
+            vec![
+                (ast::NetAccess::Connect, 443),
+                (ast::NetAccess::Connect, 80)
+            ]
+        );
+    }
+
+    #[test]
+    fn negative_values_take_the_parameter_width() {
+        // `fd` of close is an unsigned int: -1 is 0xffffffff.
+        let r = resolve_with(
+            vec![],
+            "default allow\narch x86_64\ndeny close if fd == -1\n",
+        );
+        let p = r.policy.unwrap();
+        assert_eq!(
+            action(&p, Arch::X86_64, "close", [0xffff_ffff, 0, 0, 0, 0, 0]).0,
+            Action::Errno(1)
+        );
+        assert_eq!(
+            action(&p, Arch::X86_64, "close", [u64::MAX, 0, 0, 0, 0, 0]).0,
+            Action::Errno(1)
+        );
+        assert_eq!(
+            action(&p, Arch::X86_64, "close", [3, 0, 0, 0, 0, 0]).0,
+            Action::Allow
+        );
+    }
+}
