@@ -66,7 +66,7 @@ pub fn syscall_number(arch: Arch, syscall: &str) -> Option<u32> {
     arch.syscall_nr(syscall)
 }
 
-fn unknown(name: &str, arches: &[Arch]) -> ExplainError {
+fn unknown(name: &str) -> ExplainError {
     let names = crate::arch::all_syscall_names();
     let hint = if names.contains(&name) {
         Some(format!(
@@ -81,7 +81,6 @@ fn unknown(name: &str, arches: &[Arch]) -> ExplainError {
     } else {
         crate::policy::diag::did_you_mean(name, names).map(|s| format!("did you mean '{s}'?"))
     };
-    let _ = arches;
     ExplainError::UnknownSyscall {
         name: name.to_string(),
         hint,
@@ -97,30 +96,7 @@ pub fn explain_policy(
     syscall: &str,
     args: [u64; 6],
 ) -> Result<Vec<Explanation>, ExplainError> {
-    let mut out = Vec::new();
-    for &arch in arches {
-        let Some(nr) = syscall_number(arch, syscall) else {
-            continue;
-        };
-        let ruling = policy.decide(arch.audit_arch(), nr, &args);
-        let run = program.map(|p| run(p, arch, nr, args)).transpose()?;
-        out.push(Explanation {
-            arch,
-            syscall: arch
-                .syscall_name(nr)
-                .map_or_else(|| syscall.to_string(), str::to_string),
-            nr,
-            args,
-            action: ruling.action,
-            origin: Some(ruling.origin.clone()),
-            filter_action: run.as_ref().map(|r| Action::from_ret(r.ret)),
-            executed: run.map(|r| r.executed),
-        });
-    }
-    if out.is_empty() {
-        return Err(unknown(syscall, arches));
-    }
-    Ok(out)
+    explain(Some(policy), program, arches, syscall, args)
 }
 
 /// Explains `syscall(args)` under a raw BPF program on each of `arches`.
@@ -131,12 +107,28 @@ pub fn explain_bpf(
     args: [u64; 6],
 ) -> Result<Vec<Explanation>, ExplainError> {
     emulator::validate(program).map_err(|e| ExplainError::BadProgram(e.to_string()))?;
+    explain(None, Some(program), arches, syscall, args)
+}
+
+/// The policy's answer when there is one, else the program's.
+fn explain(
+    policy: Option<&ir::Policy>,
+    program: Option<&[Insn]>,
+    arches: &[Arch],
+    syscall: &str,
+    args: [u64; 6],
+) -> Result<Vec<Explanation>, ExplainError> {
     let mut out = Vec::new();
     for &arch in arches {
         let Some(nr) = syscall_number(arch, syscall) else {
             continue;
         };
-        let r = run(program, arch, nr, args)?;
+        let run = program.map(|p| run(p, arch, nr, args)).transpose()?;
+        let filter_action = run.as_ref().map(|r| Action::from_ret(r.ret));
+        let ruling = policy.map(|p| p.decide(arch.audit_arch(), nr, &args));
+        let Some(action) = ruling.map(|r| r.action).or(filter_action) else {
+            continue;
+        };
         out.push(Explanation {
             arch,
             syscall: arch
@@ -144,14 +136,14 @@ pub fn explain_bpf(
                 .map_or_else(|| syscall.to_string(), str::to_string),
             nr,
             args,
-            action: Action::from_ret(r.ret),
-            origin: None,
-            filter_action: Some(Action::from_ret(r.ret)),
-            executed: Some(r.executed),
+            action,
+            origin: ruling.map(|r| r.origin.clone()),
+            filter_action,
+            executed: run.map(|r| r.executed),
         });
     }
     if out.is_empty() {
-        return Err(unknown(syscall, arches));
+        return Err(unknown(syscall));
     }
     Ok(out)
 }

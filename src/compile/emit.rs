@@ -8,6 +8,9 @@
 //! target is too far, a `ja` trampoline (32-bit offset) is placed right after the jump;
 //! a trampoline still in reach is reused by later jumps to the same target.
 //!
+//! A load is dropped when every path reaching it already holds that word in the
+//! accumulator (`x in {1, 2, 3}` loads `x` once).
+//!
 //! What it does badly: the order is a plain depth-first one. A weighted order (hot paths
 //! first, fewest trampolines) is a later refinement; the graph does not need to change for it.
 
@@ -18,6 +21,7 @@ use std::collections::HashMap;
 /// The linear program for the graph rooted at `root`.
 pub fn emit(dag: &Dag, root: NodeId) -> Vec<Insn> {
     let order = order(dag, root);
+    let acc = accumulator_on_entry(dag, &order, root);
     // `rev` holds the program backwards: rev[0] is the last instruction. An instruction
     // pushed at rev index r jumping to rev index t skips r - t - 1 instructions.
     let mut rev: Vec<Insn> = Vec::new();
@@ -27,6 +31,10 @@ pub fn emit(dag: &Dag, root: NodeId) -> Vec<Insn> {
     for &id in order.iter().rev() {
         match *dag.node(id) {
             Node::Ret(k) => rev.push(Insn::ret(k)),
+            Node::Load { off, next } if acc[id] == Acc::Word(off) => {
+                entry[id] = entry[next];
+                continue;
+            }
             Node::Load { off, next } => {
                 fall_through(&mut rev, entry[next]);
                 rev.push(Insn::load_abs(off));
@@ -72,6 +80,38 @@ pub fn emit(dag: &Dag, root: NodeId) -> Vec<Insn> {
     }
     rev.reverse();
     rev
+}
+
+/// What the accumulator holds when a node starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Acc {
+    /// No path reaches the node (yet).
+    Unreached,
+    /// The word at this offset of `seccomp_data`, on every path.
+    Word(u32),
+    Unknown,
+}
+
+/// Forward data flow over the graph in `order` (predecessors before successors).
+fn accumulator_on_entry(dag: &Dag, order: &[NodeId], root: NodeId) -> Vec<Acc> {
+    let mut acc = vec![Acc::Unreached; dag.len()];
+    acc[root] = Acc::Unknown;
+    for &id in order {
+        let out = match *dag.node(id) {
+            Node::Ret(_) => continue,
+            Node::Load { off, .. } => Acc::Word(off),
+            Node::And { .. } => Acc::Unknown,
+            Node::Jump { .. } => acc[id],
+        };
+        for s in dag.node(id).successors() {
+            acc[s] = match acc[s] {
+                Acc::Unreached => out,
+                a if a == out => a,
+                _ => Acc::Unknown,
+            };
+        }
+    }
+    acc
 }
 
 /// Makes the next instruction pushed continue at `target`: a `ja` unless it is adjacent.

@@ -85,3 +85,158 @@ pub fn compile(policy: &Policy, opts: &Options) -> Result<Program, CompileError>
         arches: policy.arches(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bpf::emulator::{run, SeccompData};
+    use crate::policy::{Options, Policy};
+
+    fn policy(text: &str, arches: &[Arch]) -> Policy {
+        let src = crate::policy::diag::Source::new("t.policy", text);
+        Policy::from_source(
+            src,
+            &Options {
+                arches: Some(arches.to_vec()),
+            },
+        )
+        .unwrap()
+    }
+
+    /// Values around every constant in the policy, with and without high words.
+    fn probes(p: &crate::ir::Policy) -> Vec<u64> {
+        let mut atoms = Vec::new();
+        for s in &p.sections {
+            for d in s.syscalls.values() {
+                for r in &d.rules {
+                    r.cond.atoms(&mut atoms);
+                }
+            }
+        }
+        let mut v = vec![0, 1, u64::from(u32::MAX), u64::MAX, 1 << 32];
+        for a in atoms {
+            let k = match a.test {
+                crate::ir::Test::Eq(k) | crate::ir::Test::Gt(k) | crate::ir::Test::Ge(k) => k,
+                crate::ir::Test::AnySet(m) => m,
+                crate::ir::Test::MaskedEq { mask, value } => value | !mask,
+            };
+            for x in [
+                k,
+                k.wrapping_sub(1),
+                k.wrapping_add(1),
+                k | (7 << 32),
+                k & 0xffff_ffff,
+            ] {
+                v.push(x);
+            }
+        }
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    /// The compiled filter decides exactly like the resolved policy, on every architecture
+    /// (both byte orders), every syscall number and numbers around the tables.
+    #[test]
+    fn filter_matches_policy_on_every_architecture() {
+        let text = "default allow\nunknown errno 99\n\
+            deny clone if flags & (CLONE_NEWUSER | CLONE_NEWNS)\n\
+            errno 7 socket if domain in {AF_ALG, AF_VSOCK} || type == 3\n\
+            errno 8 mmap if (prot & PROT_EXEC) == PROT_EXEC && flags != 0x22\n\
+            errno 9 lseek if arg1 > 0x100000000 || arg1 < 5\n\
+            errno 10 ioctl if request not in {0x5401, 0x5413}\n\
+            kill personality\ntrap 3 bpf\nlog getpid\n";
+        let p = policy(text, &Arch::ALL);
+        let prog = p.compile().unwrap();
+        let values = probes(&p.resolved);
+        for arch in Arch::ALL {
+            let mut nrs: Vec<u32> = arch.syscalls().iter().map(|(_, n)| *n).collect();
+            let top = *nrs.iter().max().unwrap();
+            nrs.extend([
+                top + 1,
+                top + 1000,
+                0x3fff_ffff,
+                0x4000_0000,
+                0x4000_0300,
+                u32::MAX,
+            ]);
+            for nr in nrs {
+                let name = arch.syscall_name(nr).unwrap_or("");
+                let with_args = matches!(name, "clone" | "socket" | "mmap" | "lseek" | "ioctl");
+                let list: &[u64] = if with_args { &values } else { &[0] };
+                for &x in list {
+                    for pos in 0..3 {
+                        let mut args = [0u64; 6];
+                        args[pos] = x;
+                        let data = SeccompData {
+                            nr,
+                            arch: arch.audit_arch(),
+                            instruction_pointer: 0,
+                            args,
+                        };
+                        let got = run(&prog.insns, &data).unwrap().ret;
+                        let want = p
+                            .resolved
+                            .decide(arch.audit_arch(), nr, &args)
+                            .action
+                            .ret_value();
+                        assert_eq!(got, want, "{arch} nr {nr:#x} ({name}) args {args:x?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_value_set_loads_its_argument_once() {
+        let p = policy(
+            "default allow\nerrno 5 close if fd in {1, 2, 3, 4}\n",
+            &[Arch::X86_64],
+        );
+        let prog = p.compile().unwrap();
+        let loads = prog
+            .insns
+            .iter()
+            .filter(|i| *i == &Insn::load_abs(16))
+            .count();
+        assert_eq!(loads, 1, "{:?}", prog.insns);
+    }
+
+    #[test]
+    fn unconditional_decisions_use_only_cacheable_instructions() {
+        // The kernel's action cache proves a syscall constant only if its path loads nr or
+        // arch and uses jeq/jge/jgt/jset #k, ja and ret; checked here on the emulator's path.
+        let p = policy(
+            "default allow\nerrno 7 socket if domain == AF_ALG\ndeny unshare\n",
+            &[Arch::X86_64, Arch::I386, Arch::X32],
+        );
+        let prog = p.compile().unwrap();
+        for arch in [Arch::X86_64, Arch::I386, Arch::X32] {
+            for &(name, nr) in arch.syscalls() {
+                if name == "socket" || name == "socketcall" {
+                    continue;
+                }
+                let data = SeccompData {
+                    nr,
+                    arch: arch.audit_arch(),
+                    instruction_pointer: 0,
+                    args: [0; 6],
+                };
+                let out = run(&prog.insns, &data).unwrap();
+                for &i in &out.path {
+                    let ins = prog.insns[i];
+                    let ok = match ins.class() {
+                        crate::bpf::insn::BPF_LD => ins.k == 0 || ins.k == 4,
+                        crate::bpf::insn::BPF_JMP => ins.code & crate::bpf::insn::BPF_X == 0,
+                        crate::bpf::insn::BPF_RET => true,
+                        _ => false,
+                    };
+                    assert!(
+                        ok,
+                        "{arch} {name}: instruction {i} {ins:?} is not cacheable"
+                    );
+                }
+            }
+        }
+    }
+}
