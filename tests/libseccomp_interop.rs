@@ -941,8 +941,8 @@ fn masked_value_outside_mask_difference() {
 /// there. sysgate compares only the low 32 bits of a parameter it knows to be 32-bit (an
 /// `unsigned int fd`, say: the kernel ignores the high word) and all 64 bits when it has no
 /// signature for the syscall. So with `arg0 == 5` and arg0 = 0xffffffff00000005 on `close`,
-/// libseccomp never applies the rule, and sysgate applies it exactly when it knows `fd` is
-/// 32-bit (`sysgate::arch::params`; a stub at the time of writing).
+/// libseccomp never applies the rule, and sysgate applies it (close's `fd` is an
+/// `unsigned int` in the kernel's SYSCALL_DEFINE1).
 #[test]
 fn x86_64_thirty_two_bit_parameter_difference() {
     if !libseccomp_available() {
@@ -963,11 +963,8 @@ fn x86_64_thirty_two_bit_parameter_difference() {
         .map_or(64, |p| p.bits);
     let nr = Arch::X86_64.syscall_nr("close").unwrap();
     let high = data(Arch::X86_64, nr, [0xffff_ffff_0000_0005, 0, 0, 0, 0, 0]);
-    let ours_want = if fd_bits == 32 {
-        ret::ERRNO | 1
-    } else {
-        ret::ALLOW
-    };
+    assert_eq!(fd_bits, 32, "close(unsigned int fd)");
+    let ours_want = ret::ERRNO | 1;
     assert_eq!(
         run(&ours, &high).unwrap().ret,
         ours_want,
