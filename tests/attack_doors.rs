@@ -60,7 +60,14 @@ fn unshare_is_denied_through_every_door() {
             // The kernel takes the number from the low 32 bits of rax/eax: junk above must
             // not turn `unshare` into something else for the filter either.
             for junk in [1u64 << 32, 0xffff_ffff_0000_0000] {
-                check1(&c, door, unshare_nr(door) | junk, 0, DENY, unshare_real(door));
+                check1(
+                    &c,
+                    door,
+                    unshare_nr(door) | junk,
+                    0,
+                    DENY,
+                    unshare_real(door),
+                );
             }
         }
         // Other calls stay allowed.
@@ -116,10 +123,31 @@ fn x86_64_only_policy_kills_the_other_doors() {
         check1(&c, Door::I386, GETPID32, 0, action, Real::Pid);
         check1(&c, Door::X32, 39, 0, action, Real::Ret(-ENOSYS));
         check1(&c, Door::X32, 1000, 0, action, Real::Ret(-ENOSYS));
-        check1(&c, Door::Native, 0x8000_0000 | UNSHARE64, 0, action, Real::Ret(-ENOSYS));
+        check1(
+            &c,
+            Door::Native,
+            0x8000_0000 | UNSHARE64,
+            0,
+            action,
+            Real::Ret(-ENOSYS),
+        );
         // Still x86_64: unknown numbers and -1.
-        check1(&c, Door::Native, 1000, 0, Action::Errno(38), Real::Ret(-ENOSYS));
-        check1(&c, Door::Native, u64::MAX, 0, Action::Errno(38), Real::Ret(-ENOSYS));
+        check1(
+            &c,
+            Door::Native,
+            1000,
+            0,
+            Action::Errno(38),
+            Real::Ret(-ENOSYS),
+        );
+        check1(
+            &c,
+            Door::Native,
+            u64::MAX,
+            0,
+            Action::Errno(38),
+            Real::Ret(-ENOSYS),
+        );
         check1(&c, Door::Native, 39, 0, Action::Allow, Real::Pid);
         sweep(&c);
     }
@@ -140,14 +168,42 @@ allow write exit_group getpid
     check1(&c, Door::I386, GETPID32, 0, Action::Allow, Real::Pid);
     check1(&c, Door::X32, 39, 0, Action::Allow, Real::Ret(-ENOSYS));
     for door in [Door::Native, Door::I386, Door::X32] {
-        check1(&c, door, unshare_nr(door), 0, Action::Errno(96), unshare_real(door));
+        check1(
+            &c,
+            door,
+            unshare_nr(door),
+            0,
+            Action::Errno(96),
+            unshare_real(door),
+        );
     }
     // i386's getpid number (20) natively is x86_64 `writev`: denied by default.
-    check1(&c, Door::Native, 20, 0x10000, Action::Errno(96), Real::Ret(-EBADF));
+    check1(
+        &c,
+        Door::Native,
+        20,
+        0x10000,
+        Action::Errno(96),
+        Real::Ret(-EBADF),
+    );
     // x86_64's getpid number (39) through int 0x80 is i386 `mkdir`: denied by default.
     check1(&c, Door::I386, 39, 0, Action::Errno(96), Real::Ret(0));
-    check1(&c, Door::Native, 600, 0, Action::Errno(97), Real::Ret(-ENOSYS));
+    check1(
+        &c,
+        Door::Native,
+        600,
+        0,
+        Action::Errno(97),
+        Real::Ret(-ENOSYS),
+    );
     check1(&c, Door::X32, 13, 0, Action::Errno(97), Real::Ret(-ENOSYS));
-    check1(&c, Door::Native, u64::MAX, 0, Action::Errno(97), Real::Ret(-ENOSYS));
+    check1(
+        &c,
+        Door::Native,
+        u64::MAX,
+        0,
+        Action::Errno(97),
+        Real::Ret(-ENOSYS),
+    );
     sweep(&c);
 }

@@ -71,14 +71,28 @@ kill-thread lseek if arg2 == 77
         }
         // kill(pid, 0) with an impossible pid: ESRCH when allowed.
         let kill = |pid: u64, sig: u64, want| {
-            check(&c, door, n("kill"), [pid, sig, 0, 0, 0, 0], want, ok(-ESRCH))
+            check(
+                &c,
+                door,
+                n("kill"),
+                [pid, sig, 0, 0, 0, 0],
+                want,
+                ok(-ESRCH),
+            )
         };
         kill(NOPID, 0, Action::Trap(0));
         kill(NOPID + 1, 0, A);
         kill(NOPID - 1, 0, A);
         // lseek on a bad fd: EBADF when allowed.
         for (whence, want) in [(76, A), (77, Action::KillThread), (78, A)] {
-            check(&c, door, n("lseek"), [NOFD, 0, whence, 0, 0, 0], want, ok(-EBADF));
+            check(
+                &c,
+                door,
+                n("lseek"),
+                [NOFD, 0, whence, 0, 0, 0],
+                want,
+                ok(-EBADF),
+            );
         }
         // Calls no rule names.
         let pid = match door {
@@ -306,7 +320,14 @@ errno 89 getgid if arg0 < 0x100000000
         check1(&c, Door::I386, n32("getpid"), a0, want, Real::Pid);
     }
     // The policy does not target x32: badarch (kill by default).
-    check1(&c, Door::X32, n64("getpid"), 0, Action::Kill, Real::Ret(-ENOSYS));
+    check1(
+        &c,
+        Door::X32,
+        n64("getpid"),
+        0,
+        Action::Kill,
+        Real::Ret(-ENOSYS),
+    );
     assert!(sweep(&c) > 1000);
 }
 
@@ -320,8 +341,22 @@ fn x32_door() {
     check1(&all, Door::Native, n64("getppid"), 0, A, Real::Ppid);
 
     let no_x32 = compile("default allow\narch x86_64 i386\nerrno 90 getpid\n");
-    check1(&no_x32, Door::X32, n64("getpid"), 0, Action::Kill, Real::Pid);
-    check1(&no_x32, Door::X32, n64("getppid"), 0, Action::Kill, Real::Pid);
+    check1(
+        &no_x32,
+        Door::X32,
+        n64("getpid"),
+        0,
+        Action::Kill,
+        Real::Pid,
+    );
+    check1(
+        &no_x32,
+        Door::X32,
+        n64("getppid"),
+        0,
+        Action::Kill,
+        Real::Pid,
+    );
     check1(&no_x32, Door::Native, n64("getppid"), 0, A, Real::Ppid);
 
     let badarch = compile("default allow\nbadarch errno 91\narch x86_64 i386\nerrno 90 getpid\n");
@@ -331,8 +366,22 @@ fn x32_door() {
 
     // The harness's own native `write` must get through: badarch allow.
     let x32_only = compile("default allow\nbadarch allow\narch x32\nerrno 90 getpid\n");
-    check1(&x32_only, Door::X32, n64("getpid"), 0, e(90), Real::Ret(-ENOSYS));
-    check1(&x32_only, Door::X32, n64("getppid"), 0, A, Real::Ret(-ENOSYS));
+    check1(
+        &x32_only,
+        Door::X32,
+        n64("getpid"),
+        0,
+        e(90),
+        Real::Ret(-ENOSYS),
+    );
+    check1(
+        &x32_only,
+        Door::X32,
+        n64("getppid"),
+        0,
+        A,
+        Real::Ret(-ENOSYS),
+    );
     check1(&x32_only, Door::Native, n64("getpid"), 0, A, Real::Pid);
     check1(&x32_only, Door::I386, n32("getpid"), 0, A, Real::Pid);
     for c in [&all, &no_x32, &badarch, &x32_only] {
@@ -385,5 +434,12 @@ log sched_yield if arg0 == 4
             stop close(0x1_0001_0005), which the kernel runs as close(0x10005)"]
 fn native_32_bit_parameter_ignores_high_word() {
     let c = compile("default allow\narch x86_64\nerrno 72 close if arg0 == 0x10005\n");
-    check1(&c, Door::Native, n64("close"), 0x1_0001_0005, e(72), Real::Ret(-EBADF));
+    check1(
+        &c,
+        Door::Native,
+        n64("close"),
+        0x1_0001_0005,
+        e(72),
+        Real::Ret(-EBADF),
+    );
 }

@@ -161,7 +161,9 @@ fn boundary_values(c: &Compiled, arch: sysgate::arch::Arch, nr: u32) -> Vec<(u8,
         let vs: Vec<u64> = match a.test {
             Test::Eq(v) | Test::Gt(v) | Test::Ge(v) => vec![v],
             Test::AnySet(m) => vec![m, m & m.wrapping_neg(), !m],
-            Test::MaskedEq { mask, value } => vec![value, mask, value ^ (mask & mask.wrapping_neg())],
+            Test::MaskedEq { mask, value } => {
+                vec![value, mask, value ^ (mask & mask.wrapping_neg())]
+            }
         };
         for v in vs {
             for w in [
@@ -198,7 +200,12 @@ pub fn sweep(c: &Compiled) -> usize {
         let audit = arch.audit_arch();
         let mut nrs: Vec<u32> = arch.syscalls().iter().map(|&(_, nr)| nr).collect();
         let base = if arch == Arch::X32 { BIT } else { 0 };
-        let top = arch.syscalls().iter().map(|&(_, nr)| nr).max().unwrap_or(base);
+        let top = arch
+            .syscalls()
+            .iter()
+            .map(|&(_, nr)| nr)
+            .max()
+            .unwrap_or(base);
         nrs.extend(base..base + 16);
         nrs.extend(top - 4..top + 64);
         nrs.extend([
