@@ -443,3 +443,56 @@ fn native_32_bit_parameter_ignores_high_word() {
         Real::Ret(-EBADF),
     );
 }
+
+/// `&&`, `||`, `!` and parentheses mixing 32- and 64-bit tests and several arguments.
+#[test]
+fn compound_conditions() {
+    let c = compile(
+        "default allow
+arch x86_64 i386 x32
+errno 94 getpid if !(arg0 == 1 || arg1 > 0x100000000) && (arg2 & 0x80000000)
+errno 95 getpid if (arg0 == 1 && !(arg1 in {2, 3})) || arg3 not in {0, 4}
+kill kill if arg0 == 0x10000011 && arg1 == 0
+",
+    );
+    let at = |a: [u64; 4]| [a[0], a[1], a[2], a[3], 0, 0];
+    for (args, want) in [
+        (at([0, 0, 0x8000_0000, 0]), e(94)),
+        (at([1, 0, 0x8000_0000, 0]), e(95)),
+        (at([1, 2, 0x8000_0000, 0]), A),
+        (at([0, 0x1_0000_0001, 0x8000_0000, 0]), A),
+        (at([0, 0x1_0000_0000, 0x8000_0000, 0]), e(94)),
+        (at([0, 0, 0x1_0000_0000, 0]), A),
+        (at([0, 0, 0x1_8000_0000, 4]), e(94)),
+        (at([0, 0, 0, 5]), e(95)),
+        (at([0, 0, 0, 0x1_0000_0004]), e(95)),
+        (at([1, 3, 0, 4]), A),
+    ] {
+        check(&c, Door::Native, n64("getpid"), args, want, Real::Pid);
+    }
+    // i386: 32-bit view of the same registers.
+    for (args, want) in [
+        (at([0, 0x1_0000_0001, 0x8000_0000, 0]), e(94)),
+        (at([1 << 32 | 1, 2, 0, 0x1_0000_0004]), A),
+        (at([1 << 32 | 1, 7, 0, 0]), e(95)),
+    ] {
+        check(&c, Door::I386, n32("getpid"), args, want, Real::Pid);
+    }
+    check(
+        &c,
+        Door::Native,
+        n64("kill"),
+        [0x1000_0011, 0, 0, 0, 0, 0],
+        Action::Kill,
+        Real::Ret(-ESRCH),
+    );
+    check(
+        &c,
+        Door::Native,
+        n64("kill"),
+        [0x1000_0012, 0, 0, 0, 0, 0],
+        A,
+        Real::Ret(-ESRCH),
+    );
+    sweep(&c);
+}
