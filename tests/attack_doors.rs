@@ -1,0 +1,209 @@
+//! The ways around a deny-list: the same syscall through another ABI's entry point (i386
+//! `int 0x80`, x32 bit 30), numbers the tables do not know, `-1`, and junk in the upper half
+//! of the number register. Each call is checked in the kernel, the emulator and the IR.
+
+#![cfg(all(target_os = "linux", target_arch = "x86_64"))]
+
+mod common;
+mod oracle;
+
+use common::*;
+use oracle::*;
+use sysgate::policy::ast::Action;
+
+const UNSHARE64: u64 = 272;
+const UNSHARE32: u64 = 310;
+const GETPID32: u64 = 20;
+const DENY: Action = Action::Errno(1);
+
+/// `unshare(0)` does nothing and returns 0; through x32 (not compiled in) ENOSYS.
+fn unshare_real(door: Door) -> Real {
+    match door {
+        Door::X32 => Real::Ret(-ENOSYS),
+        _ => Real::Ret(0),
+    }
+}
+
+fn unshare_nr(door: Door) -> u64 {
+    match door {
+        Door::I386 => UNSHARE32,
+        _ => UNSHARE64,
+    }
+}
+
+/// The deny-list with every `unknown` setting this test cares about, and the action
+/// `unknown` then means.
+fn all_arch_policies() -> Vec<(Compiled, Action)> {
+    [
+        ("", Action::Errno(38)),
+        ("unknown errno 38\n", Action::Errno(38)),
+        ("unknown errno 94\n", Action::Errno(94)),
+        ("unknown kill\n", Action::Kill),
+    ]
+    .into_iter()
+    .map(|(unknown, action)| {
+        (
+            compile(&format!(
+                "default allow\n{unknown}deny unshare\narch x86_64 i386 x32\n"
+            )),
+            action,
+        )
+    })
+    .collect()
+}
+
+#[test]
+fn unshare_is_denied_through_every_door() {
+    for (c, _) in all_arch_policies() {
+        for door in [Door::Native, Door::I386, Door::X32] {
+            check1(&c, door, unshare_nr(door), 0, DENY, unshare_real(door));
+            // The kernel takes the number from the low 32 bits of rax/eax: junk above must
+            // not turn `unshare` into something else for the filter either.
+            for junk in [1u64 << 32, 0xffff_ffff_0000_0000] {
+                check1(
+                    &c,
+                    door,
+                    unshare_nr(door) | junk,
+                    0,
+                    DENY,
+                    unshare_real(door),
+                );
+            }
+        }
+        // Other calls stay allowed.
+        check1(&c, Door::Native, 39, 0, Action::Allow, Real::Pid);
+        check1(&c, Door::I386, GETPID32, 0, Action::Allow, Real::Pid);
+        sweep(&c);
+    }
+}
+
+#[test]
+fn numbers_beyond_the_tables_get_unknown() {
+    for (c, unknown) in all_arch_policies() {
+        let gone = Real::Ret(-ENOSYS);
+        for nr in [
+            500,
+            // x32-only numbers are not x86_64 syscalls.
+            512,
+            547,
+            1000,
+            0x3fff_ffff,
+            // -1: the kernel's "no syscall" (seccomp sees 0xffffffff); IR keeps it in x86_64.
+            u64::MAX,
+            0xffff_ffff,
+        ] {
+            check1(&c, Door::Native, nr, 0, unknown, gone);
+        }
+        for nr in [600, 1000, 0x3fff_ffff, 0x4000_0000 | GETPID32, 0xffff_ffff] {
+            check1(&c, Door::I386, nr, 0, unknown, gone);
+        }
+        // x32: beyond the table, and x86_64-only numbers (13 = x86_64 rt_sigaction, which
+        // x32 has at 512) with bit 30.
+        for nr in [1000, 0x3fff_ffff, 13, 548] {
+            check1(&c, Door::X32, nr, 0, unknown, gone);
+        }
+        // Bit 31 natively: not x86_64, decided as x32 (seccomp sees 0x80000110).
+        check1(&c, Door::Native, 0x8000_0000 | UNSHARE64, 0, unknown, gone);
+    }
+}
+
+#[test]
+fn x86_64_only_policy_kills_the_other_doors() {
+    for (badarch, action) in [
+        ("", Action::Kill),
+        ("badarch trap\n", Action::Trap(0)),
+        ("badarch errno 95\n", Action::Errno(95)),
+    ] {
+        let c = compile(&format!(
+            "default allow\n{badarch}deny unshare\narch x86_64\n"
+        ));
+        check1(&c, Door::Native, UNSHARE64, 0, DENY, Real::Ret(0));
+        check1(&c, Door::I386, UNSHARE32, 0, action, Real::Ret(0));
+        check1(&c, Door::X32, UNSHARE64, 0, action, Real::Ret(-ENOSYS));
+        check1(&c, Door::I386, GETPID32, 0, action, Real::Pid);
+        check1(&c, Door::X32, 39, 0, action, Real::Ret(-ENOSYS));
+        check1(&c, Door::X32, 1000, 0, action, Real::Ret(-ENOSYS));
+        check1(
+            &c,
+            Door::Native,
+            0x8000_0000 | UNSHARE64,
+            0,
+            action,
+            Real::Ret(-ENOSYS),
+        );
+        // Still x86_64: unknown numbers and -1.
+        check1(
+            &c,
+            Door::Native,
+            1000,
+            0,
+            Action::Errno(38),
+            Real::Ret(-ENOSYS),
+        );
+        check1(
+            &c,
+            Door::Native,
+            u64::MAX,
+            0,
+            Action::Errno(38),
+            Real::Ret(-ENOSYS),
+        );
+        check1(&c, Door::Native, 39, 0, Action::Allow, Real::Pid);
+        sweep(&c);
+    }
+}
+
+/// An allow-list is not widened by another door: i386 and x32 are decided by their own
+/// sections, and a number only valid on one ABI is `unknown` on the others.
+#[test]
+fn allow_list_per_door() {
+    let c = compile(
+        "default errno 96
+unknown errno 97
+arch x86_64 i386 x32
+allow write exit_group getpid
+",
+    );
+    check1(&c, Door::Native, 39, 0, Action::Allow, Real::Pid);
+    check1(&c, Door::I386, GETPID32, 0, Action::Allow, Real::Pid);
+    check1(&c, Door::X32, 39, 0, Action::Allow, Real::Ret(-ENOSYS));
+    for door in [Door::Native, Door::I386, Door::X32] {
+        check1(
+            &c,
+            door,
+            unshare_nr(door),
+            0,
+            Action::Errno(96),
+            unshare_real(door),
+        );
+    }
+    // i386's getpid number (20) natively is x86_64 `writev`: denied by default.
+    check1(
+        &c,
+        Door::Native,
+        20,
+        0x10000,
+        Action::Errno(96),
+        Real::Ret(-EBADF),
+    );
+    // x86_64's getpid number (39) through int 0x80 is i386 `mkdir`: denied by default.
+    check1(&c, Door::I386, 39, 0, Action::Errno(96), Real::Ret(0));
+    check1(
+        &c,
+        Door::Native,
+        600,
+        0,
+        Action::Errno(97),
+        Real::Ret(-ENOSYS),
+    );
+    check1(&c, Door::X32, 13, 0, Action::Errno(97), Real::Ret(-ENOSYS));
+    check1(
+        &c,
+        Door::Native,
+        u64::MAX,
+        0,
+        Action::Errno(97),
+        Real::Ret(-ENOSYS),
+    );
+    sweep(&c);
+}
