@@ -429,9 +429,6 @@ log sched_yield if arg0 == 4
 /// uses only the low 32 bits of the register on x86_64, so a rule on `arg0` must too, or
 /// `close((1 << 32) | fd)` closes `fd` past a rule meant for it.
 #[test]
-#[ignore = "GAP: x86_64 argN compares 64 bits for 32-bit parameters until the parameter table \
-            (src/arch/params.rs, a stub) lands; `errno 72 close if arg0 == 0x10005` does not \
-            stop close(0x1_0001_0005), which the kernel runs as close(0x10005)"]
 fn native_32_bit_parameter_ignores_high_word() {
     let c = compile("default allow\narch x86_64\nerrno 72 close if arg0 == 0x10005\n");
     check1(
