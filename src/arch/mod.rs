@@ -169,10 +169,7 @@ impl Arch {
 
     /// The syscall number the filter sees for `name`, if this ABI has that syscall.
     pub fn syscall_nr(self, name: &str) -> Option<u32> {
-        tables::table(self)
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, nr)| *nr)
+        tables::by_name(self).get(name).copied()
     }
 
     /// The name of syscall number `nr` on this ABI.
@@ -197,13 +194,21 @@ impl fmt::Display for Arch {
 
 /// Every syscall name known on at least one architecture, sorted and deduplicated.
 pub fn all_syscall_names() -> Vec<&'static str> {
-    let mut v: Vec<&'static str> = Arch::ALL
-        .iter()
-        .flat_map(|a| a.syscalls().iter().map(|(n, _)| *n))
-        .collect();
-    v.sort_unstable();
-    v.dedup();
-    v
+    syscall_names().to_vec()
+}
+
+/// [`all_syscall_names`], built once and shared.
+pub fn syscall_names() -> &'static [&'static str] {
+    static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        let mut v: Vec<&'static str> = Arch::ALL
+            .iter()
+            .flat_map(|a| a.syscalls().iter().map(|(n, _)| *n))
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    })
 }
 
 #[cfg(test)]

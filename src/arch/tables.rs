@@ -7,6 +7,7 @@
 //! glibc calls on every thread start) are added by hand for the same reason.
 
 use super::{Arch, X32_SYSCALL_BIT};
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 type Table = Vec<(&'static str, u32)>;
@@ -20,6 +21,13 @@ pub(super) fn table(arch: Arch) -> &'static [(&'static str, u32)] {
         t.sort_by_key(|(_, nr)| *nr);
         t
     })
+}
+
+/// The table for `arch` indexed by name; built once on first use.
+pub(super) fn by_name(arch: Arch) -> &'static HashMap<&'static str, u32> {
+    static MAPS: [OnceLock<HashMap<&'static str, u32>>; 9] = [const { OnceLock::new() }; 9];
+    let idx = Arch::ALL.iter().position(|a| *a == arch).unwrap_or(0);
+    MAPS[idx].get_or_init(|| table(arch).iter().copied().collect())
 }
 
 macro_rules! from_crate {

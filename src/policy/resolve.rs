@@ -331,10 +331,13 @@ struct RuleResolver<'d> {
 /// A syscall name a target expands to.
 fn expand(t: &Target) -> Vec<&'static str> {
     match t {
-        Target::Syscall(s) => arch::all_syscall_names()
-            .into_iter()
-            .filter(|n| n == s)
-            .collect(),
+        Target::Syscall(s) => {
+            let names = arch::syscall_names();
+            names
+                .binary_search(&s.as_str())
+                .map(|i| vec![names[i]])
+                .unwrap_or_default()
+        }
         Target::Group(g) => groups::expand(g).unwrap_or_default(),
     }
 }
@@ -355,7 +358,7 @@ impl RuleResolver<'_> {
     }
 
     fn check_targets(&mut self, rules: &[FlatRule], arches: &[Arch]) {
-        let all = arch::all_syscall_names();
+        let all = arch::syscall_names();
         for r in rules {
             for t in &r.targets {
                 match &t.node {
