@@ -16,9 +16,9 @@ Exit status:
   1    the policy or input has errors (diagnostics on stderr); no output file is written
   2    wrong command-line usage
   3    an input or output file could not be read or written
-  run: sysgate becomes the program (execve), so its status is the program's own and a
-       signal that kills it kills the same process; before that, 125 if sysgate itself
-       failed, 126 if the program cannot be executed, 127 if it is not found";
+  run: the program's own exit status, or 128+N when a signal N killed it; 125 if
+       sysgate itself failed (bad policy, Landlock or seccomp could not be applied),
+       126 if the program cannot be executed, 127 if it is not found";
 
 #[derive(Parser)]
 #[command(
@@ -586,12 +586,14 @@ fn cmd_run(a: RunArgs) -> Res {
         spec_allow: !a.spec_mitigation,
         ..Default::default()
     };
-    // Resolve the program before the filter goes in, so "not found" is our message.
-    let e = sysgate::sandbox::exec_under(&prog, flags, &a.command);
-    let code = match e.kind() {
-        std::io::ErrorKind::NotFound => 127,
-        std::io::ErrorKind::PermissionDenied => 126,
-        _ => 125,
-    };
-    Err(err(format!("cannot run '{}': {e}", a.command[0]), code))
+    match sysgate::sandbox::run(&prog, flags, &a.command, None) {
+        Ok(ended) => match ended.code() {
+            0 => Ok(()),
+            c => Err(Fail(c.clamp(0, 255) as u8)),
+        },
+        Err(e) => {
+            let code = e.exit_code;
+            Err(err(e, code))
+        }
+    }
 }
