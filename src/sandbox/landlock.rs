@@ -10,6 +10,10 @@
 //!   device ioctl), without read;
 //! - `net bind PORT` / `net connect PORT`: TCP bind / connect on that port.
 //!
+//! With filesystem rules, everything the program touches must be allowed: its executable,
+//! the dynamic loader and libraries (`--fs-exec /usr` on merged-/usr systems), and devices
+//! such as `/dev/null` (`--fs-write /dev/null` to redirect into it).
+//!
 //! The ruleset is built in the parent ([`prepare`]) and put into force in the child
 //! ([`Prepared::restrict_self`]), which only issues `prctl` and `landlock_restrict_self`.
 //! Best effort: what the running kernel cannot enforce is reported as a warning (or an error
@@ -50,7 +54,7 @@ pub fn unenforced(rules: &Landlock, abi: i32) -> Vec<&'static str> {
     let mut out = Vec::new();
     if !rules.fs.is_empty() {
         if abi < 1 {
-            out.push("filesystem rules not enforced (Landlock unavailable)");
+            out.push("filesystem rules not enforced");
         } else {
             if abi < 2 {
                 out.push("renaming and linking across directories always refused");
@@ -165,4 +169,54 @@ pub fn prepare(rules: &Landlock) -> io::Result<Prepared> {
     Ok(Prepared {
         ruleset: Some(created),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules(fs: bool, net: bool) -> Landlock {
+        Landlock {
+            fs: if fs {
+                vec![(FsAccess::Read, "/usr".into())]
+            } else {
+                vec![]
+            },
+            net: if net {
+                vec![(NetAccess::Connect, 443)]
+            } else {
+                vec![]
+            },
+        }
+    }
+
+    #[test]
+    fn unenforced_names_what_the_abi_lacks() {
+        assert!(unenforced(&rules(false, false), 0).is_empty());
+        assert!(unenforced(&rules(true, true), 5).is_empty());
+        assert_eq!(
+            describe_unenforced(3, &unenforced(&rules(false, true), 3)),
+            "Landlock ABI 3: TCP port rules not enforced"
+        );
+        assert_eq!(
+            unenforced(&rules(true, false), 3),
+            vec!["device ioctl not restricted"]
+        );
+        assert_eq!(
+            describe_unenforced(0, &unenforced(&rules(true, false), 0)),
+            "Landlock is not available: filesystem rules not enforced"
+        );
+    }
+
+    #[test]
+    fn rights_per_statement() {
+        assert_eq!(
+            fs_rights(FsAccess::Read),
+            AccessFs::ReadFile | AccessFs::ReadDir
+        );
+        assert!(fs_rights(FsAccess::Exec).contains(AccessFs::Execute));
+        let w = fs_rights(FsAccess::Write);
+        assert!(w.contains(AccessFs::MakeReg | AccessFs::RemoveFile | AccessFs::Truncate));
+        assert!(!w.intersects(AccessFs::ReadFile | AccessFs::Execute));
+    }
 }
