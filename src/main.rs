@@ -16,9 +16,9 @@ Exit status:
   1    the policy or input has errors (diagnostics on stderr); no output file is written
   2    wrong command-line usage
   3    an input or output file could not be read or written
-  run: sysgate becomes the program (execve), so its status is the program's own and a
-       signal that kills it kills the same process; before that, 125 if sysgate itself
-       failed, 126 if the program cannot be executed, 127 if it is not found";
+  run: the program's own exit status, or 128+N when a signal N killed it; 125 if
+       sysgate itself failed (bad policy, Landlock or seccomp could not be applied),
+       126 if the program cannot be executed, 127 if it is not found";
 
 #[derive(Parser)]
 #[command(
@@ -145,6 +145,26 @@ struct RunArgs {
     /// Keep the kernel's Spectre mitigation for the sandboxed program (slower syscalls)
     #[arg(long)]
     spec_mitigation: bool,
+    /// Allow reading files and listing directories beneath PATH (Landlock; repeatable)
+    #[arg(long, value_name = "PATH")]
+    fs_read: Vec<String>,
+    /// Allow writing, creating, removing and renaming beneath PATH, without read (repeatable)
+    #[arg(long, value_name = "PATH")]
+    fs_write: Vec<String>,
+    /// Allow executing and reading beneath PATH (repeatable). With any filesystem rule, the
+    /// program, its interpreter and shared libraries must be allowed this way too, e.g.
+    /// `--fs-exec /usr` on systems where /bin and /lib are links into /usr
+    #[arg(long, value_name = "PATH")]
+    fs_exec: Vec<String>,
+    /// Allow binding TCP port PORT (Landlock ABI 4+; repeatable)
+    #[arg(long, value_name = "PORT")]
+    net_bind: Vec<u16>,
+    /// Allow connecting to TCP port PORT (Landlock ABI 4+; repeatable)
+    #[arg(long, value_name = "PORT")]
+    net_connect: Vec<u16>,
+    /// Fail (exit 125) instead of warning when the kernel cannot enforce every Landlock rule
+    #[arg(long)]
+    require_landlock: bool,
     /// The program and its arguments
     #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
     command: Vec<String>,
@@ -586,12 +606,52 @@ fn cmd_run(a: RunArgs) -> Res {
         spec_allow: !a.spec_mitigation,
         ..Default::default()
     };
-    // Resolve the program before the filter goes in, so "not found" is our message.
-    let e = sysgate::sandbox::exec_under(&prog, flags, &a.command);
-    let code = match e.kind() {
-        std::io::ErrorKind::NotFound => 127,
-        std::io::ErrorKind::PermissionDenied => 126,
-        _ => 125,
-    };
-    Err(err(format!("cannot run '{}': {e}", a.command[0]), code))
+    // Landlock: the policy's fs/net statements plus the command-line rules. Filesystem access
+    // is restricted only when some fs rule exists, TCP ports only when some net rule exists.
+    use sysgate::policy::ast::{FsAccess, NetAccess};
+    use sysgate::sandbox::landlock;
+    let mut rules = p.resolved.landlock.clone();
+    for (acc, list) in [
+        (FsAccess::Read, &a.fs_read),
+        (FsAccess::Write, &a.fs_write),
+        (FsAccess::Exec, &a.fs_exec),
+    ] {
+        rules.fs.extend(list.iter().map(|p| (acc, p.clone())));
+    }
+    for (acc, list) in [
+        (NetAccess::Bind, &a.net_bind),
+        (NetAccess::Connect, &a.net_connect),
+    ] {
+        rules.net.extend(list.iter().map(|p| (acc, *p)));
+    }
+    let abi = landlock::kernel_abi();
+    let missing = landlock::unenforced(&rules, abi);
+    if a.require_landlock && abi < 1 {
+        return Err(err(
+            "--require-landlock: Landlock is not available on this kernel",
+            125,
+        ));
+    }
+    if !missing.is_empty() {
+        let msg = landlock::describe_unenforced(abi, &missing);
+        if a.require_landlock {
+            return Err(err(format!("--require-landlock: {msg}"), 125));
+        }
+        eprintln!("sysgate: warning: {msg}");
+    }
+    let mut ll = landlock::prepare(&rules).map_err(|e| err(format!("Landlock: {e}"), 125))?;
+    let has_rules = !ll.is_empty();
+    let mut pre = || ll.restrict_self();
+    let pre_exec: Option<sysgate::sandbox::run::PreExec<'_>> =
+        if has_rules { Some(&mut pre) } else { None };
+    match sysgate::sandbox::run(&prog, flags, &a.command, pre_exec) {
+        Ok(ended) => match ended.code() {
+            0 => Ok(()),
+            c => Err(Fail(c.clamp(0, 255) as u8)),
+        },
+        Err(e) => {
+            let code = e.exit_code;
+            Err(err(e, code))
+        }
+    }
 }

@@ -3,11 +3,23 @@
 use super::diag::Source;
 use std::sync::Arc;
 
-const BUILTINS: [(&str, &str, &str); 1] = [(
-    "container",
-    "Docker's default protection, written as a short deny-list",
-    include_str!("builtin/container.policy"),
-)];
+const BUILTINS: [(&str, &str, &str); 3] = [
+    (
+        "container",
+        "Docker's default protection, written as a short deny-list",
+        include_str!("builtin/container.policy"),
+    ),
+    (
+        "service",
+        "an allow-list for services, like systemd's @system-service; no namespaces",
+        include_str!("builtin/service.policy"),
+    ),
+    (
+        "strict",
+        "compute and stdio only: start, read-only open, read/write, exit; no sockets or processes",
+        include_str!("builtin/strict.policy"),
+    ),
+];
 
 /// The names of the built-in policies.
 pub fn names() -> Vec<&'static str> {

@@ -12,6 +12,9 @@
 
 pub mod apply;
 pub mod exec;
+pub mod landlock;
+pub mod run;
 
 pub use apply::{apply, install_filter, set_no_new_privs, ApplyError, FilterFlags};
 pub use exec::exec_under;
+pub use run::{run, Ended, RunError};

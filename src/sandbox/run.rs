@@ -1,0 +1,341 @@
+//! Running a program in a sandboxed child and waiting for it.
+//!
+//! [`run`] forks. The child restricts itself (Landlock first, then `no_new_privs`, then the
+//! seccomp filter as the very last step) and executes the program. The parent forwards the
+//! usual termination signals to the child, waits, and reports how the child ended.
+//!
+//! A failure in the child before the program starts is sent to the parent over a pipe that
+//! is closed on a successful `execve` (`O_CLOEXEC`), so the parent can print the reason and
+//! the child never writes to the program's stderr.
+
+use super::apply::{apply, FilterFlags};
+use super::exec::{execve_action, find_program};
+use crate::compile::Program;
+use std::ffi::CString;
+use std::fmt;
+use std::io;
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicI32, Ordering};
+
+/// Exit status when sysgate itself failed.
+pub const EXIT_SYSGATE: u8 = 125;
+/// Exit status when the program exists but cannot be executed.
+pub const EXIT_CANNOT_EXECUTE: u8 = 126;
+/// Exit status when the program is not found.
+pub const EXIT_NOT_FOUND: u8 = 127;
+
+/// A restriction the child applies to itself before the seccomp filter (e.g. Landlock).
+/// It runs in the forked child, so it should only issue system calls.
+pub type PreExec<'a> = &'a mut dyn FnMut() -> io::Result<()>;
+
+/// How the program ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ended {
+    /// It exited with this status.
+    Exited(i32),
+    /// It was killed by this signal.
+    Signaled(i32),
+}
+
+impl Ended {
+    /// The shell convention: the exit status, or 128 + the signal number.
+    pub fn code(self) -> i32 {
+        match self {
+            Ended::Exited(c) => c,
+            Ended::Signaled(s) => 128 + s,
+        }
+    }
+}
+
+/// Why the program could not be started.
+#[derive(Debug)]
+pub struct RunError {
+    /// The status to exit with: [`EXIT_SYSGATE`], [`EXIT_CANNOT_EXECUTE`] or [`EXIT_NOT_FOUND`].
+    pub exit_code: u8,
+    pub message: String,
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for RunError {}
+
+fn fail(exit_code: u8, message: impl Into<String>) -> RunError {
+    RunError {
+        exit_code,
+        message: message.into(),
+    }
+}
+
+/// The step of the child's setup that failed, as sent over the pipe.
+#[derive(Clone, Copy)]
+#[repr(u8)]
+enum Stage {
+    Signals = 1,
+    PreExec = 2,
+    Seccomp = 3,
+    Exec = 4,
+}
+
+/// The child's process id, for the signal handler (0 when there is no child).
+static CHILD: AtomicI32 = AtomicI32::new(0);
+
+/// The signals the parent forwards to the child.
+pub const FORWARDED: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
+
+extern "C" fn forward(sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mut libc::c_void) {
+    // A signal the terminal sent to the whole foreground process group (si_code > 0, e.g.
+    // SI_KERNEL for ^C) already reached the child; only forward signals sent to us alone.
+    // SAFETY: the kernel passes a valid siginfo_t to an SA_SIGINFO handler.
+    let code = if info.is_null() {
+        0
+    } else {
+        unsafe { (*info).si_code }
+    };
+    let pid = CHILD.load(Ordering::SeqCst);
+    if pid > 0 && code <= 0 {
+        // SAFETY: kill is async-signal-safe; pid is our own child.
+        unsafe {
+            libc::kill(pid, sig);
+        }
+    }
+}
+
+fn sigset(sigs: &[libc::c_int]) -> libc::sigset_t {
+    // SAFETY: sigemptyset initialises the set; sigaddset only writes into it.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for &s in sigs {
+            libc::sigaddset(&mut set, s);
+        }
+        set
+    }
+}
+
+fn to_c(s: &[u8]) -> Result<CString, RunError> {
+    CString::new(s).map_err(|_| fail(EXIT_SYSGATE, "an argument contains a NUL byte"))
+}
+
+/// Runs `command` in a child restricted by `pre_exec` (if any) and then by `prog`, and waits
+/// for it. Returns how the program ended, or why it could not be started.
+///
+/// `prog` must allow `execve`; this is checked before anything is started.
+pub fn run(
+    prog: &Program,
+    flags: FilterFlags,
+    command: &[String],
+    pre_exec: Option<PreExec<'_>>,
+) -> Result<Ended, RunError> {
+    let Some(cmd) = command.first() else {
+        return Err(fail(EXIT_SYSGATE, "no program given"));
+    };
+    let path: PathBuf =
+        find_program(cmd).map_err(|e| fail(EXIT_NOT_FOUND, format!("cannot run '{cmd}': {e}")))?;
+    let action = execve_action(prog);
+    if !action.permits() {
+        return Err(fail(
+            EXIT_SYSGATE,
+            format!(
+                "the policy does not allow execve ({action}), so no program can start under \
+                 it; add 'allow execve' before the rule that refuses it"
+            ),
+        ));
+    }
+    let cpath = to_c(path.as_os_str().as_bytes())?;
+    let argv = command
+        .iter()
+        .map(|a| to_c(a.as_bytes()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut ptrs: Vec<*const libc::c_char> = argv.iter().map(|c| c.as_ptr()).collect();
+    ptrs.push(std::ptr::null());
+
+    let mut fds = [0 as libc::c_int; 2];
+    // SAFETY: `fds` has room for the two descriptors pipe2 writes.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(fail(
+            EXIT_SYSGATE,
+            format!("pipe: {}", io::Error::last_os_error()),
+        ));
+    }
+    let (rd, wr) = (fds[0], fds[1]);
+
+    // Block the forwarded signals across fork so none is lost or handled before the
+    // parent knows the child's pid; the child unblocks them before executing.
+    let blocked = sigset(&FORWARDED);
+    let mut old: libc::sigset_t = sigset(&[]);
+    // SAFETY: both sets are valid sigset_t values.
+    unsafe { libc::sigprocmask(libc::SIG_BLOCK, &blocked, &mut old) };
+
+    // SAFETY: sysgate is single-threaded here; the child only issues system calls (and the
+    // caller's pre_exec, documented to do the same) before execve or _exit.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        let e = io::Error::last_os_error();
+        // SAFETY: restoring the mask saved above; closing our own descriptors.
+        unsafe {
+            libc::sigprocmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
+            libc::close(rd);
+            libc::close(wr);
+        }
+        return Err(fail(EXIT_SYSGATE, format!("fork: {e}")));
+    }
+    if pid == 0 {
+        child(wr, &old, pre_exec, prog, flags, &cpath, &ptrs);
+    }
+
+    // Parent.
+    // SAFETY: closing the write end we do not use.
+    unsafe { libc::close(wr) };
+    CHILD.store(pid, Ordering::SeqCst);
+    for &s in &FORWARDED {
+        // SAFETY: a zeroed sigaction with a valid SA_SIGINFO handler and an empty mask.
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = forward as *const () as usize;
+            sa.sa_flags = libc::SA_SIGINFO | libc::SA_RESTART;
+            libc::sigemptyset(&mut sa.sa_mask);
+            libc::sigaction(s, &sa, std::ptr::null_mut());
+        }
+    }
+    // SAFETY: restoring the mask saved above.
+    unsafe { libc::sigprocmask(libc::SIG_SETMASK, &old, std::ptr::null_mut()) };
+
+    let report = read_report(rd);
+    // SAFETY: closing our read end.
+    unsafe { libc::close(rd) };
+    let ended = wait_child(pid);
+    CHILD.store(0, Ordering::SeqCst);
+    if let Some((code, stage, errno)) = report {
+        return Err(describe(
+            code,
+            stage,
+            errno,
+            cmd,
+            pre_exec_hint(stage, errno),
+        ));
+    }
+    ended.map_err(|e| fail(EXIT_SYSGATE, format!("waitpid: {e}")))
+}
+
+fn pre_exec_hint(stage: u8, errno: i32) -> &'static str {
+    if stage == Stage::Exec as u8 && errno == libc::EACCES {
+        " (with filesystem rules, allow the program, its interpreter and libraries with \
+         --fs-exec, e.g. --fs-exec /usr)"
+    } else {
+        ""
+    }
+}
+
+fn describe(code: u8, stage: u8, errno: i32, cmd: &str, hint: &str) -> RunError {
+    let e = io::Error::from_raw_os_error(errno);
+    let what = match stage {
+        s if s == Stage::Signals as u8 => "cannot reset the signal mask for",
+        s if s == Stage::PreExec as u8 => "cannot apply Landlock for",
+        s if s == Stage::Seccomp as u8 => "cannot install the seccomp filter for",
+        _ => "cannot run",
+    };
+    let e = if errno == 0 {
+        "unknown error".to_string()
+    } else {
+        e.to_string()
+    };
+    fail(code, format!("{what} '{cmd}': {e}{hint}"))
+}
+
+/// Reads the child's failure report: empty when the program was executed.
+fn read_report(rd: libc::c_int) -> Option<(u8, u8, i32)> {
+    let mut buf = [0u8; 6];
+    let mut got = 0;
+    while got < buf.len() {
+        // SAFETY: reading into the unfilled tail of `buf`.
+        let n = unsafe { libc::read(rd, buf[got..].as_mut_ptr().cast(), buf.len() - got) };
+        if n < 0 && io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
+            continue;
+        }
+        if n <= 0 {
+            break;
+        }
+        got += n as usize;
+    }
+    (got == buf.len()).then(|| {
+        (
+            buf[0],
+            buf[1],
+            i32::from_le_bytes([buf[2], buf[3], buf[4], buf[5]]),
+        )
+    })
+}
+
+fn wait_child(pid: libc::pid_t) -> io::Result<Ended> {
+    loop {
+        let mut status = 0;
+        // SAFETY: `status` is a valid out-pointer; pid is our child.
+        let r = unsafe { libc::waitpid(pid, &mut status, 0) };
+        if r < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        if libc::WIFEXITED(status) {
+            return Ok(Ended::Exited(libc::WEXITSTATUS(status)));
+        }
+        if libc::WIFSIGNALED(status) {
+            return Ok(Ended::Signaled(libc::WTERMSIG(status)));
+        }
+    }
+}
+
+/// The child: restrict, then execute. Never returns.
+fn child(
+    wr: libc::c_int,
+    mask: &libc::sigset_t,
+    pre_exec: Option<PreExec<'_>>,
+    prog: &Program,
+    flags: FilterFlags,
+    cpath: &CString,
+    argv: &[*const libc::c_char],
+) -> ! {
+    let report = |code: u8, stage: Stage, errno: i32| -> ! {
+        let e = errno.to_le_bytes();
+        let buf = [code, stage as u8, e[0], e[1], e[2], e[3]];
+        // SAFETY: writing a small buffer to our pipe, then leaving without running any
+        // destructors or atexit handlers of the parent's copy.
+        unsafe {
+            libc::write(wr, buf.as_ptr().cast(), buf.len());
+            libc::_exit(code as libc::c_int)
+        }
+    };
+    // SAFETY: restoring the signal mask sysgate was started with.
+    if unsafe { libc::sigprocmask(libc::SIG_SETMASK, mask, std::ptr::null_mut()) } != 0 {
+        report(EXIT_SYSGATE, Stage::Signals, errno());
+    }
+    if let Some(f) = pre_exec {
+        if let Err(e) = f() {
+            report(EXIT_SYSGATE, Stage::PreExec, e.raw_os_error().unwrap_or(0));
+        }
+    }
+    if let Err(e) = apply(&prog.insns, flags) {
+        report(EXIT_SYSGATE, Stage::Seccomp, e.raw_os_error().unwrap_or(0));
+    }
+    // SAFETY: `cpath` and every element of `argv` are valid NUL-terminated strings that live
+    // until the call and `argv` ends with a null pointer. execv only returns on failure.
+    unsafe { libc::execv(cpath.as_ptr(), argv.as_ptr()) };
+    let e = errno();
+    let code = if e == libc::ENOENT {
+        EXIT_NOT_FOUND
+    } else {
+        EXIT_CANNOT_EXECUTE
+    };
+    report(code, Stage::Exec, e)
+}
+
+fn errno() -> i32 {
+    io::Error::last_os_error().raw_os_error().unwrap_or(0)
+}
