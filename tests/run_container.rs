@@ -5,23 +5,9 @@
 #[allow(unused_imports)]
 mod common;
 
-use std::process::{Command, Output};
+use std::process::Command;
 
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sysgate"))
-        .arg("run")
-        .args(args)
-        .output()
-        .expect("start sysgate")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::{stderr, stdout, sysgate_run as run};
 
 /// The real Python interpreter (not a shell shim), found outside the sandbox.
 fn python() -> Option<String> {

@@ -5,24 +5,10 @@
 mod common;
 
 use std::net::TcpListener;
-use std::process::{Command, Output};
+use std::process::Command;
 use sysgate::sandbox::landlock::kernel_abi;
 
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sysgate"))
-        .arg("run")
-        .args(args)
-        .output()
-        .expect("start sysgate")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::{stderr, stdout, sysgate_run as run};
 
 /// The real Python interpreter and its installation prefix, found outside the sandbox.
 fn python() -> Option<(String, String)> {

@@ -31,3 +31,22 @@ pub fn require_or_skip(what: &str, available: bool) -> bool {
     println!("SKIP: {what}");
     false
 }
+
+/// Runs the built `sysgate run ARGS…` and waits for it.
+pub fn sysgate_run(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_sysgate"))
+        .arg("run")
+        .args(args)
+        .output()
+        .expect("start sysgate")
+}
+
+/// A process's standard output as text.
+pub fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// A process's standard error as text.
+pub fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
