@@ -439,29 +439,8 @@ pub fn action_of(ret: u32) -> u32 {
 /// The kernel caps an `ERRNO` action's data at `MAX_ERRNO`.
 const MAX_ERRNO: u32 = 4095;
 
-// TODO: use arch::errno_name
 fn errno_name(e: u32) -> Option<&'static str> {
-    Some(match e {
-        1 => "EPERM",
-        2 => "ENOENT",
-        3 => "ESRCH",
-        4 => "EINTR",
-        5 => "EIO",
-        9 => "EBADF",
-        11 => "EAGAIN",
-        12 => "ENOMEM",
-        13 => "EACCES",
-        14 => "EFAULT",
-        16 => "EBUSY",
-        17 => "EEXIST",
-        22 => "EINVAL",
-        25 => "ENOTTY",
-        28 => "ENOSPC",
-        30 => "EROFS",
-        38 => "ENOSYS",
-        95 => "EOPNOTSUPP",
-        _ => return None,
-    })
+    u16::try_from(e).ok().and_then(crate::arch::errno_name)
 }
 
 /// A short human description of a return value: `allow`, `errno EPERM (1)`, `kill`
