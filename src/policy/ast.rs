@@ -124,8 +124,10 @@ pub enum CmpOp {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Expr {
-    And(Box<Expr>, Box<Expr>),
-    Or(Box<Expr>, Box<Expr>),
+    /// All of them (two or more; kept flat so long chains need no deep recursion).
+    And(Vec<Expr>),
+    /// Any of them (two or more).
+    Or(Vec<Expr>),
     Not(Box<Expr>, Span),
     Cmp {
         lhs: Operand,
@@ -149,7 +151,10 @@ pub enum Expr {
 impl Expr {
     pub fn span(&self) -> Span {
         match self {
-            Expr::And(a, b) | Expr::Or(a, b) => a.span().to(b.span()),
+            Expr::And(v) | Expr::Or(v) => match (v.first(), v.last()) {
+                (Some(a), Some(b)) => a.span().to(b.span()),
+                _ => Span::default(),
+            },
             Expr::Not(_, s)
             | Expr::Cmp { span: s, .. }
             | Expr::In { span: s, .. }

@@ -37,6 +37,8 @@ pub fn lex(src: &Source) -> Result<Vec<Token>, Diagnostic> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
     let mut depth: i32 = 0;
+    // Where each `{` or `(` still open was opened, to report one left unclosed.
+    let mut open: Vec<Span> = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
         let c = bytes[i];
@@ -166,8 +168,14 @@ pub fn lex(src: &Source) -> Result<Vec<Token>, Diagnostic> {
                     ));
                 };
                 match *p {
-                    "{" | "(" => depth += 1,
-                    "}" | ")" => depth -= 1,
+                    "{" | "(" => {
+                        depth += 1;
+                        open.push(Span::new(i, i + 1));
+                    }
+                    "}" | ")" => {
+                        depth -= 1;
+                        open.pop();
+                    }
                     _ => {}
                 }
                 out.push(Token {
@@ -177,6 +185,14 @@ pub fn lex(src: &Source) -> Result<Vec<Token>, Diagnostic> {
                 i += p.len();
             }
         }
+    }
+    if let Some(&at) = open.last() {
+        let what = &text[at.start..at.end];
+        let close = if what == "{" { "}" } else { ")" };
+        return Err(
+            Diagnostic::error(src, at, format!("'{what}' is never closed"))
+                .with_hint(format!("add '{close}' where the list or condition ends")),
+        );
     }
     out.push(Token {
         tok: Tok::Newline,
@@ -258,6 +274,15 @@ mod tests {
                 Tok::Newline,
             ]
         );
+    }
+
+    #[test]
+    fn an_unclosed_bracket_is_located() {
+        let e = lex(&Source::new("t", "deny { read write\n")).unwrap_err();
+        assert_eq!((e.line, e.col), (1, 6));
+        assert!(e.message.contains("never closed"));
+        let e = lex(&Source::new("t", "deny read if (arg0 == 1\nallow write\n")).unwrap_err();
+        assert_eq!((e.line, e.col), (1, 14));
     }
 
     #[test]

@@ -72,8 +72,26 @@ impl Policy {
         let src = if let Some(s) = builtin::source(spec) {
             s
         } else {
-            match std::fs::read_to_string(spec) {
-                Ok(t) => Source::new(spec, t),
+            match std::fs::read(spec) {
+                Ok(bytes) => match String::from_utf8(bytes) {
+                    Ok(t) => Source::new(spec, t),
+                    Err(e) => {
+                        // Locate the first byte that is not UTF-8.
+                        let at = e.utf8_error().valid_up_to();
+                        let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                        let good = String::from_utf8_lossy(&e.as_bytes()[..at]).len();
+                        let src = Source::new(spec, text);
+                        let d = Diagnostic::error(
+                            &src,
+                            diag::Span::new(good, good + 1),
+                            "this byte is not UTF-8 text",
+                        )
+                        .with_hint("a policy is a text file; is this a compiled filter? (`sysgate disasm` reads those)");
+                        return Err(PolicyError {
+                            diagnostics: vec![d],
+                        });
+                    }
+                },
                 Err(e) => {
                     let mut d = Diagnostic::file_error(spec, format!("cannot read policy: {e}"));
                     if e.kind() == std::io::ErrorKind::NotFound {

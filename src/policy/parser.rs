@@ -38,7 +38,12 @@ pub fn parse_all(src: &Source) -> (File, Vec<Diagnostic>) {
         Ok(t) => t,
         Err(d) => return (File::default(), vec![d]),
     };
-    let mut p = Parser { src, toks, pos: 0 };
+    let mut p = Parser {
+        src,
+        toks,
+        pos: 0,
+        depth: 0,
+    };
     let mut file = File::default();
     let mut errors = Vec::new();
     loop {
@@ -51,6 +56,7 @@ pub fn parse_all(src: &Source) -> (File, Vec<Diagnostic>) {
         match p.stmt().and_then(|s| p.end_of_statement().map(|()| s)) {
             Ok(stmt) => file.stmts.push(stmt),
             Err(d) => {
+                p.depth = 0;
                 errors.push(d);
                 while !p.peek_is(&Tok::Newline) {
                     p.pos += 1;
@@ -64,7 +70,12 @@ struct Parser<'a> {
     src: &'a Source,
     toks: Vec<Token>,
     pos: usize,
+    /// Current nesting of `(`, `!` and parenthesised values.
+    depth: usize,
 }
+
+/// How deep conditions may nest.
+pub const MAX_NESTING: usize = 64;
 
 const RULE_ACTIONS: [&str; 10] = [
     "allow",
@@ -453,29 +464,52 @@ impl<'a> Parser<'a> {
     }
 
     fn cond(&mut self) -> Result<Expr, Diagnostic> {
-        let mut lhs = self.and()?;
+        let mut v = vec![self.and()?];
         while self.peek_punct("||") {
             self.next();
-            let rhs = self.and()?;
-            lhs = Expr::Or(Box::new(lhs), Box::new(rhs));
+            v.push(self.and()?);
         }
-        Ok(lhs)
+        Ok(if v.len() == 1 {
+            v.remove(0)
+        } else {
+            Expr::Or(v)
+        })
     }
 
     fn and(&mut self) -> Result<Expr, Diagnostic> {
-        let mut lhs = self.unary()?;
+        let mut v = vec![self.unary()?];
         while self.peek_punct("&&") {
             self.next();
-            let rhs = self.unary()?;
-            lhs = Expr::And(Box::new(lhs), Box::new(rhs));
+            v.push(self.unary()?);
         }
-        Ok(lhs)
+        Ok(if v.len() == 1 {
+            v.remove(0)
+        } else {
+            Expr::And(v)
+        })
+    }
+
+    /// Enters one more level of `(`, `!` or a parenthesised value; conditions nest at most
+    /// [`MAX_NESTING`] deep, so that no input can exhaust the stack.
+    fn nest(&mut self, at: Span) -> Result<(), Diagnostic> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return Err(self
+                .err(
+                    at,
+                    format!("the condition nests more than {MAX_NESTING} levels deep"),
+                )
+                .with_hint("simplify it, or split it into several rules"));
+        }
+        Ok(())
     }
 
     fn unary(&mut self) -> Result<Expr, Diagnostic> {
         if self.peek_punct("!") {
             let s = self.next().span;
+            self.nest(s)?;
             let e = self.unary()?;
+            self.depth -= 1;
             let span = s.to(e.span());
             return Ok(Expr::Not(Box::new(e), span));
         }
@@ -487,9 +521,11 @@ impl<'a> Parser<'a> {
             return self.cmp();
         }
         if self.peek_punct("(") {
-            self.next();
+            let s = self.next().span;
+            self.nest(s)?;
             let e = self.cond()?;
             self.expect_punct(")", "to close the condition")?;
+            self.depth -= 1;
             return Ok(e);
         }
         self.cmp()
@@ -626,6 +662,7 @@ impl<'a> Parser<'a> {
             Tok::Int(n) => ValuePart::Int(*n),
             Tok::Word(w) => ValuePart::Const(w.clone()),
             Tok::Punct("(") => {
+                self.nest(t.span)?;
                 loop {
                     self.term(parts)?;
                     if self.peek_punct("|") {
@@ -635,6 +672,7 @@ impl<'a> Parser<'a> {
                     }
                 }
                 self.expect_punct(")", "to close the value")?;
+                self.depth -= 1;
                 return Ok(());
             }
             Tok::NegInt(n) => ValuePart::Neg(*n),
@@ -729,23 +767,57 @@ deny personality
     fn precedence_and_grouping() {
         let f = p("allow x if a == 1 || b == 2 && !(c & 4) \n");
         let Stmt::Rule {
-            cond: Some(Expr::Or(_, rhs)),
+            cond: Some(Expr::Or(alts)),
             ..
         } = &f.stmts[0]
         else {
             panic!()
         };
-        assert!(matches!(**rhs, Expr::And(_, _)));
+        assert_eq!(alts.len(), 2);
+        assert!(matches!(&alts[1], Expr::And(v) if v.len() == 2));
         let f = p("allow x if (a & 0xff) == 3 && (b == 1 || b == 2)\n");
         let Stmt::Rule {
-            cond: Some(Expr::And(l, r)),
+            cond: Some(Expr::And(v)),
             ..
         } = &f.stmts[0]
         else {
             panic!()
         };
-        assert!(matches!(**l, Expr::Cmp { op: CmpOp::Eq, .. }));
-        assert!(matches!(**r, Expr::Or(_, _)));
+        assert!(matches!(v[0], Expr::Cmp { op: CmpOp::Eq, .. }));
+        assert!(matches!(&v[1], Expr::Or(alts) if alts.len() == 2));
+    }
+
+    #[test]
+    fn nesting_is_bounded_and_long_chains_stay_flat() {
+        let deep = format!(
+            "deny read if {}arg0 == 1{}\n",
+            "(".repeat(65),
+            ")".repeat(65)
+        );
+        let d = e(&deep);
+        assert!(d.message.contains("more than 64 levels"), "{}", d.message);
+        assert_eq!((d.line, d.col), (1, 78));
+        let ok = format!(
+            "deny read if {}arg0 == 1{}\n",
+            "(".repeat(64),
+            ")".repeat(64)
+        );
+        assert!(parse(&Source::new("t", ok.as_str())).is_ok());
+        let d = e(&format!("deny read if {}arg0 == 1\n", "!".repeat(100)));
+        assert!(d.message.contains("levels"), "{}", d.message);
+        let chain = (0..10_000)
+            .map(|i| format!("arg0 == {i}"))
+            .collect::<Vec<_>>()
+            .join(" || ");
+        let f = p(&format!("deny read if {chain}\n"));
+        let Stmt::Rule {
+            cond: Some(Expr::Or(v)),
+            ..
+        } = &f.stmts[0]
+        else {
+            panic!()
+        };
+        assert_eq!(v.len(), 10_000);
     }
 
     #[test]

@@ -532,14 +532,16 @@ impl RuleResolver<'_> {
     /// Resolves a condition for `syscall` on `arch`.
     fn cond(&mut self, ri: usize, r: &FlatRule, e: &Expr, arch: Arch, syscall: &str) -> Cond {
         match e {
-            Expr::And(a, b) => Cond::And(vec![
-                self.cond(ri, r, a, arch, syscall),
-                self.cond(ri, r, b, arch, syscall),
-            ]),
-            Expr::Or(a, b) => Cond::Or(vec![
-                self.cond(ri, r, a, arch, syscall),
-                self.cond(ri, r, b, arch, syscall),
-            ]),
+            Expr::And(v) => Cond::And(
+                v.iter()
+                    .map(|e| self.cond(ri, r, e, arch, syscall))
+                    .collect(),
+            ),
+            Expr::Or(v) => Cond::Or(
+                v.iter()
+                    .map(|e| self.cond(ri, r, e, arch, syscall))
+                    .collect(),
+            ),
             Expr::Not(a, _) => Cond::Not(Box::new(self.cond(ri, r, a, arch, syscall))),
             Expr::Cmp { lhs, op, rhs, .. } => {
                 let Some((arg, bits, mask)) = self.operand(ri, r, lhs, arch, syscall) else {
@@ -711,9 +713,7 @@ impl RuleResolver<'_> {
 /// The first argument in `e` that is not in a register for `syscall` on `arch`.
 fn unreachable_arg(e: &Expr, arch: Arch, syscall: &str) -> Option<(Span, &'static str)> {
     match e {
-        Expr::And(a, b) | Expr::Or(a, b) => {
-            unreachable_arg(a, arch, syscall).or_else(|| unreachable_arg(b, arch, syscall))
-        }
+        Expr::And(v) | Expr::Or(v) => v.iter().find_map(|e| unreachable_arg(e, arch, syscall)),
         Expr::Not(a, _) => unreachable_arg(a, arch, syscall),
         Expr::Cmp { lhs, .. } | Expr::In { lhs, .. } | Expr::AnyBits { lhs, .. } => {
             match arch::param_by_name(arch, syscall, &lhs.arg.node) {
