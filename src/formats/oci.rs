@@ -218,6 +218,11 @@ pub fn priority(a: Action) -> u8 {
     }
 }
 
+/// libseccomp name → sysgate table name, for the same syscall. On aarch64, riscv64 and
+/// loongarch64 libseccomp calls number 79 `newfstatat`; those tables call it `fstatat`. The
+/// alias is used only on an ABI whose table lacks the profile's name.
+const ALIASES: &[(&str, &str)] = &[("newfstatat", "fstatat")];
+
 const PROFILE_KEYS: &[&str] = &[
     "defaultAction",
     "defaultErrnoRet",
@@ -657,7 +662,17 @@ pub fn import(name: &str, text: &str, opts: &Options) -> Result<Imported, Import
             syscalls.insert(nr, Decision::unconditional(default.clone()));
         }
         for (n, rules) in &by_name {
-            let Some(nr) = a.syscall_nr(n) else { continue };
+            // libseccomp's name where this table uses another.
+            let alias = ALIASES.iter().find(|(theirs, _)| theirs == n).map(|x| x.1);
+            let Some(nr) = a
+                .syscall_nr(n)
+                .or_else(|| alias.and_then(|m| a.syscall_nr(m)))
+            else {
+                continue;
+            };
+            if alias.is_some_and(|m| by_name.contains_key(m)) && a.syscall_nr(n).is_none() {
+                continue; // the profile names the table's own name too; that entry decides
+            }
             syscalls.insert(nr, decision(a, n, rules, &default));
         }
         sections.push(ArchSection {
