@@ -9,6 +9,7 @@ pub mod analyze;
 pub mod arch;
 pub mod bpf;
 pub mod compile;
+pub mod formats;
 pub mod ir;
 pub mod policy;
 pub mod sandbox;
