@@ -33,7 +33,8 @@ pub(super) fn by_name(arch: Arch) -> &'static HashMap<&'static str, u32> {
 macro_rules! from_crate {
     ($m:ident) => {
         syscalls::$m::Sysno::iter()
-            .map(|s| (s.name(), s.id() as u32))
+            // The crate spells Rust keywords as raw identifiers (`r#break`).
+            .map(|s| (s.name().trim_start_matches("r#"), s.id() as u32))
             .collect::<Table>()
     };
 }

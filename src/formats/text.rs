@@ -59,8 +59,7 @@ pub fn write(p: &Policy, header: &[String]) -> String {
     let mut fallback = String::new();
     for base in candidates {
         let t = render(p, &arches, &names, &dec, &mux, base, header);
-        // A table name the language cannot spell (the `syscalls` crate's `r#break`) must
-        // keep the text's default.
+        // A table name the language cannot spell must keep the text's default.
         let spellable = names
             .iter()
             .filter(|n| !writable(n))
