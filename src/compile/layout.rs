@@ -22,8 +22,12 @@
 //! argument-checked ones. When one of them carries a large share of the expected calls that
 //! cannot be cached, a `jeq` for it is placed in front of the tree.
 //!
-//! What it does badly: a syscall alone in a sea of another decision takes two `jge` to
-//! isolate where one `jeq` would do; the tree does not consider `jeq` nodes.
+//! A syscall alone in a sea of another decision (`A x A`, up to `A x A y A z A`) can be
+//! split off with a short `jeq` chain instead of two `jge` each; the tree takes the chain
+//! when it is cheaper under the weights.
+//!
+//! What it does badly: the Knuth bounds are only exact without the chains, so the tree can
+//! be slightly off the optimum; only chains of up to three `jeq` are considered.
 
 use super::args;
 use super::dag::{Dag, NodeId};
@@ -286,8 +290,9 @@ fn tree(dag: &mut Dag, ranges: &[Range]) -> NodeId {
     for len in 2..=n {
         for i in 0..=n - len {
             let j = i + len - 1;
-            let lo = root[at(i, j - 1)].max(i + 1);
-            let hi = root[at(i + 1, j)].max(lo).min(j);
+            let bound = |r: usize, dflt: usize| if r == CHAIN { dflt } else { r };
+            let lo = bound(root[at(i, j - 1)], i + 1).max(i + 1);
+            let hi = bound(root[at(i + 1, j)], j).max(lo).min(j);
             let mut best = (f64::MAX, lo);
             for k in lo..=hi {
                 let c = cost[at(i, k - 1)] + cost[at(k, j)];
@@ -295,11 +300,60 @@ fn tree(dag: &mut Dag, ranges: &[Range]) -> NodeId {
                     best = (c, k);
                 }
             }
-            cost[at(i, j)] = best.0 + prefix[j + 1] - prefix[i];
-            root[at(i, j)] = best.1;
+            let mut c = best.0 + prefix[j + 1] - prefix[i];
+            let mut r = best.1;
+            if let Some(chain) = chain_cost(ranges, i, j) {
+                if chain < c {
+                    (c, r) = (chain, CHAIN);
+                }
+            }
+            cost[at(i, j)] = c;
+            root[at(i, j)] = r;
         }
     }
     build(dag, ranges, &root, 0, n - 1)
+}
+
+/// Marks a subtree laid out as a `jeq` chain.
+const CHAIN: usize = usize::MAX;
+
+/// The longest `jeq` chain considered.
+const MAX_CHAIN: usize = 3;
+
+/// When `ranges[i..=j]` alternate between one code and single numbers (`A x A y A`), a
+/// chain of `jeq` on the single numbers (hottest first) decides them: its expected cost.
+fn chain_cost(ranges: &[Range], i: usize, j: usize) -> Option<f64> {
+    let len = j - i + 1;
+    if len < 3 || len % 2 == 0 || len > 2 * MAX_CHAIN + 1 {
+        return None;
+    }
+    let outer = ranges[i].1;
+    let mut singles = Vec::new();
+    let mut outer_w = 0.0;
+    for (pos, r) in ranges[i..=j].iter().enumerate() {
+        if pos % 2 == 0 {
+            if r.1 != outer {
+                return None;
+            }
+            outer_w += r.2;
+        } else {
+            // Single numbers only: the next range starts right after.
+            if ranges[i + pos + 1].0 != r.0.wrapping_add(1) {
+                return None;
+            }
+            singles.push(r.2);
+        }
+    }
+    singles.sort_by(|a, b| b.total_cmp(a));
+    let m = singles.len() as f64;
+    Some(
+        singles
+            .iter()
+            .enumerate()
+            .map(|(k, w)| w * (k + 1) as f64)
+            .sum::<f64>()
+            + outer_w * m,
+    )
 }
 
 fn build(dag: &mut Dag, ranges: &[Range], root: &[usize], i: usize, j: usize) -> NodeId {
@@ -308,6 +362,14 @@ fn build(dag: &mut Dag, ranges: &[Range], root: &[usize], i: usize, j: usize) ->
     }
     let n = ranges.len();
     let k = root[i * n + j];
+    if k == CHAIN {
+        let mut singles: Vec<&Range> = ranges[i..=j].iter().skip(1).step_by(2).collect();
+        singles.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)));
+        return singles
+            .iter()
+            .rev()
+            .fold(ranges[i].1, |next, r| dag.jump(BPF_JEQ, r.0, r.1, next));
+    }
     let lower = build(dag, ranges, root, i, k - 1);
     let upper = build(dag, ranges, root, k, j);
     dag.jump(BPF_JGE, ranges[k].0, upper, lower)
