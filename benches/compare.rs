@@ -9,7 +9,7 @@
 //! every syscall of every targeted ABI), the share of unconditionally allowed syscalls the
 //! kernel's action cache serves (`sysgate::analyze::cost`, the kernel's own rules), real time
 //! per syscall with the filter loaded relative to no filter (forked children, interleaved
-//! rounds, median), and compile time.
+//! rounds, median), and compile time. `SYSGATE_BENCH_NO_TIMING=1` skips the real-time rows.
 
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -529,7 +529,12 @@ fn report(
         .collect();
     // Real time: rounds of (none, each column), interleaved.
     let mut times: Vec<Vec<(f64, f64)>> = vec![Vec::new(); cols.len() + 1];
-    for _ in 0..7 {
+    let rounds = if std::env::var_os("SYSGATE_BENCH_NO_TIMING").is_some() {
+        0
+    } else {
+        7
+    };
+    for _ in 0..rounds {
         for (i, t) in times.iter_mut().enumerate() {
             let prog = if i == 0 {
                 None

@@ -20,7 +20,7 @@
 //! The hot-syscall chain (gVisor's idea): unconditionally allowed syscalls are served by the
 //! kernel's cache and never run the filter, so the calls that do run it are mostly the
 //! argument-checked ones. When one of them carries a large share of the expected calls that
-//! cannot be cached, a `jeq` for it is placed in front of the tree.
+//! cannot be cached (and at least 3% of all calls), a `jeq` for it goes in front of the tree.
 //!
 //! A syscall alone in a sea of another decision (`A x A`, up to `A x A y A z A`) can be
 //! split off with a short `jeq` chain instead of two `jge` each; the tree takes the chain
@@ -43,7 +43,11 @@ pub const OFF_ARCH: u32 = 4;
 
 /// The weight every syscall in the table gets on top of its share of the mix (the mix is
 /// normalised to 1). It bounds how deep a cold syscall can sink.
-const FLOOR: f64 = 2e-4;
+const FLOOR: f64 = 1e-3;
+
+/// A syscall goes in front only with at least this share of all calls: every other call
+/// pays one instruction for it when the filter runs.
+const MIN_HOT: f64 = 0.03;
 
 /// At most this many syscalls are tested with `jeq` before the tree.
 const MAX_HOT: usize = 3;
@@ -209,7 +213,7 @@ fn prepare(dag: &mut Dag, s: &ArchSection, weights: &Weights) -> Prepared {
         .iter()
         .filter(|(_, d)| !d.rules.is_empty())
         .map(|(&nr, _)| (nr, share(nr)))
-        .filter(|&(_, w)| w > 0.0 && w >= 0.25 * uncached)
+        .filter(|&(_, w)| w >= MIN_HOT && w >= 0.25 * uncached)
         .collect();
     cands.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     cands.truncate(MAX_HOT);
