@@ -609,6 +609,15 @@ fn report(
     });
 }
 
+/// A benchmarked policy: title, resolved policy, libseccomp rules (None: derived from the
+/// policy), and the argument-checked call to time.
+type Case = (
+    &'static str,
+    sysgate::ir::Policy,
+    Option<Spec>,
+    (&'static str, i64, [u64; 3]),
+);
+
 fn sysgate_time(p: &sysgate::ir::Policy, o: &Options) -> f64 {
     let mut v = Vec::new();
     for _ in 0..51 {
@@ -641,12 +650,7 @@ fn main() {
     let service = service();
     let vmm = vmm();
     // TODO(import): Docker's default profile, imported, once `sysgate import` lands.
-    let specs: Vec<(
-        &str,
-        sysgate::ir::Policy,
-        Option<Spec>,
-        (&str, i64, [u64; 3]),
-    )> = vec![
+    let specs: Vec<Case> = vec![
         (
             "container (built-in)",
             container.resolved.clone(),
