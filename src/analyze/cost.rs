@@ -13,7 +13,6 @@
 use crate::arch::Arch;
 use crate::bpf::emulator::{run, SeccompData};
 use crate::bpf::insn::*;
-use crate::bpf::Insn;
 use crate::ir::Policy;
 use crate::policy::ast::Action;
 
@@ -28,28 +27,32 @@ pub fn is_const_allow(prog: &[Insn], audit_arch: u32, nr: u32) -> bool {
     while pc < prog.len() {
         let ins = prog[pc];
         let k = ins.k;
+        const LD: u16 = BPF_LD | BPF_W | BPF_ABS;
+        const RET: u16 = BPF_RET | BPF_K;
+        const JA: u16 = BPF_JMP | BPF_JA;
+        const JEQ: u16 = BPF_JMP | BPF_JEQ | BPF_K;
+        const JGE: u16 = BPF_JMP | BPF_JGE | BPF_K;
+        const JGT: u16 = BPF_JMP | BPF_JGT | BPF_K;
+        const JSET: u16 = BPF_JMP | BPF_JSET | BPF_K;
+        const AND: u16 = BPF_ALU | BPF_AND | BPF_K;
         match ins.code {
-            c if c == BPF_LD | BPF_W | BPF_ABS => match k {
+            LD => match k {
                 0 => acc = nr,
                 4 => acc = audit_arch,
                 _ => return false,
             },
-            c if c == BPF_RET | BPF_K => return k == RET_ALLOW,
-            c if c == BPF_JMP | BPF_JA => pc += k as usize,
-            c if c == BPF_JMP | BPF_JEQ | BPF_K
-                || c == BPF_JMP | BPF_JGE | BPF_K
-                || c == BPF_JMP | BPF_JGT | BPF_K
-                || c == BPF_JMP | BPF_JSET | BPF_K =>
-            {
-                let taken = match c & 0xf0 {
-                    BPF_JEQ => acc == k,
-                    BPF_JGE => acc >= k,
-                    BPF_JGT => acc > k,
+            RET => return k == RET_ALLOW,
+            JA => pc += k as usize,
+            JEQ | JGE | JGT | JSET => {
+                let taken = match ins.code {
+                    JEQ => acc == k,
+                    JGE => acc >= k,
+                    JGT => acc > k,
                     _ => acc & k != 0,
                 };
                 pc += usize::from(if taken { ins.jt } else { ins.jf });
             }
-            c if c == BPF_ALU | BPF_AND | BPF_K => acc &= k,
+            AND => acc &= k,
             _ => return false,
         }
         pc += 1;
@@ -85,8 +88,8 @@ impl CacheShare {
 }
 
 /// Checks every unconditionally allowed syscall of `policy` against `prog`'s cacheability.
-/// `prog` need not come from `policy`'s compiler (libseccomp's output works too); only the
-/// policy's decisions say which syscalls should be cacheable.
+/// `prog` need not come from sysgate (libseccomp's output works too); only the policy's
+/// decisions say which syscalls should be cacheable.
 pub fn cache_share(prog: &[Insn], policy: &Policy) -> CacheShare {
     let mut out = CacheShare::default();
     for s in policy.sections.iter().filter(|s| has_cache(s.arch)) {
@@ -109,11 +112,11 @@ pub fn cache_share(prog: &[Insn], policy: &Policy) -> CacheShare {
 /// Instructions a filter runs over a syscall mix.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MixCost {
-    /// The mean over the mix, weighted by call counts.
+    /// The mean over the mix, weighted by call counts (every call runs the filter).
     pub mean: f64,
-    /// The mean when syscalls the kernel caches count as 0 (what really runs).
+    /// The mean when calls the kernel's cache serves count as 0 (what really runs).
     pub mean_uncached: f64,
-    /// The most any of `worst_inputs` ran.
+    /// The most any input of `worst_inputs` ran.
     pub worst: usize,
 }
 
@@ -130,26 +133,23 @@ pub fn mix_cost(
     for (d, w) in mix {
         let e = executed(d) as f64;
         sum += e * w;
-        let cached = d.nr & crate::arch::X32_SYSCALL_BIT == 0 && is_const_allow(prog, d.arch, d.nr);
-        if !cached {
+        let x32 = d.nr & crate::arch::X32_SYSCALL_BIT != 0;
+        if x32 || !is_const_allow(prog, d.arch, d.nr) {
             sum_uncached += e * w;
         }
     }
     let worst = worst_inputs.iter().map(executed).max().unwrap_or(0);
+    let mean = |s: f64| if total > 0.0 { s / total } else { 0.0 };
     MixCost {
-        mean: if total > 0.0 { sum / total } else { 0.0 },
-        mean_uncached: if total > 0.0 {
-            sum_uncached / total
-        } else {
-            0.0
-        },
+        mean: mean(sum),
+        mean_uncached: mean(sum_uncached),
         worst,
     }
 }
 
 /// How many eBPF instructions the kernel's converter makes of `prog`, roughly: a
 /// conditional jump with both offsets non-zero needs a second (`ja`) instruction, and a
-/// `jset`/`and` whose immediate has bit 31 set needs one more to load it.
+/// `jset` whose immediate has bit 31 set needs one more to load it.
 pub fn ebpf_estimate(prog: &[Insn]) -> usize {
     prog.iter()
         .map(|i| {
@@ -173,21 +173,17 @@ mod tests {
 
     const X86_64: u32 = 0xc000_003e;
 
-    /// ld arch; jne x86_64 → kill; ld nr; jeq 39 → allow; kill.
-    fn by_number() -> Vec<Insn> {
-        vec![
+    #[test]
+    fn a_number_test_is_cacheable() {
+        // ld arch; jeq x86_64 else kill; ld nr; jeq 39 → allow; kill.
+        let p = vec![
             Insn::load_abs(4),
             Insn::jump(BPF_JEQ, X86_64, 0, 3),
             Insn::load_abs(0),
             Insn::jump(BPF_JEQ, 39, 0, 1),
             Insn::ret(RET_ALLOW),
             Insn::ret(0),
-        ]
-    }
-
-    #[test]
-    fn a_number_test_is_cacheable() {
-        let p = by_number();
+        ];
         assert!(is_const_allow(&p, X86_64, 39));
         assert!(!is_const_allow(&p, X86_64, 40), "ends in kill");
         assert!(!is_const_allow(&p, 0x4000_0003, 39), "other arch: kill");
@@ -195,7 +191,7 @@ mod tests {
 
     #[test]
     fn an_argument_load_on_the_path_is_not() {
-        // ld nr; jeq 1 → (ld arg0; jeq 0 → allow; errno) else allow
+        // ld nr; jeq 1 → (ld arg0; jeq 0 → allow else errno) else allow
         let p = vec![
             Insn::load_abs(0),
             Insn::jump(BPF_JEQ, 1, 0, 3),
@@ -210,7 +206,7 @@ mod tests {
 
     #[test]
     fn and_jset_ja_and_jgt_are_followed() {
-        // ld nr; and 0xff; jset 0x80 → kill; jgt 10 → (ja → allow); errno; ...
+        // ld nr; and 0xff; jset 0x80 → kill; jgt 10 → (ja → allow) else errno
         let p = vec![
             Insn::load_abs(0),
             Insn::and(0xff),
@@ -223,23 +219,19 @@ mod tests {
         ];
         assert!(is_const_allow(&p, X86_64, 0x10b)); // & 0xff = 11 > 10
         assert!(!is_const_allow(&p, X86_64, 5)); // errno
-        assert!(!is_const_allow(&p, X86_64, 0x90)); // bit 7: kill
+        assert!(!is_const_allow(&p, X86_64, 0x90)); // bit 7 set: kill
     }
 
     #[test]
-    fn x_operand_jumps_and_alu_are_not() {
+    fn x_operands_other_alu_and_non_allow_returns_are_not() {
         let tax = Insn::new(BPF_MISC | BPF_TAX, 0, 0, 0);
         let p = vec![Insn::load_abs(0), tax, Insn::ret(RET_ALLOW)];
         assert!(!is_const_allow(&p, X86_64, 0));
-        let p = vec![
-            Insn::load_abs(0),
-            Insn::new(BPF_ALU | BPF_OR | BPF_K, 0, 0, 1),
-            Insn::ret(RET_ALLOW),
-        ];
+        let or = Insn::new(BPF_ALU | BPF_OR | BPF_K, 0, 0, 1);
+        let p = vec![Insn::load_abs(0), or, Insn::ret(RET_ALLOW)];
         assert!(!is_const_allow(&p, X86_64, 0));
-        let p = vec![Insn::ret(RET_ALLOW)];
-        assert!(is_const_allow(&p, X86_64, 0));
-        // A `log` return is not an allow.
+        assert!(is_const_allow(&[Insn::ret(RET_ALLOW)], X86_64, 0));
+        // `log` lets the call through but is not an allow.
         assert!(!is_const_allow(&[Insn::ret(0x7ffc_0000)], X86_64, 0));
     }
 

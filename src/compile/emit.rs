@@ -11,10 +11,16 @@
 //! A load is dropped when every path reaching it already holds that word in the
 //! accumulator (`x in {1, 2, 3}` loads `x` once).
 //!
+//! Then [`peephole`] runs to a fixed point: a `ja` to a `ret` becomes that `ret`, jumps to
+//! a `ja` are threaded to its target when in reach, a conditional jump whose two ways meet
+//! becomes a `ja`, and `ja 0` and unreachable instructions are removed (offsets only shrink,
+//! so every jump stays in reach).
+//!
 //! What it does badly: the order is a plain depth-first one. A weighted order (hot paths
 //! first, fewest trampolines) is a later refinement; the graph does not need to change for it.
 
 use super::dag::{Dag, Node, NodeId};
+use crate::bpf::insn::{BPF_JA, BPF_JMP, BPF_RET};
 use crate::bpf::Insn;
 use std::collections::HashMap;
 
@@ -79,7 +85,121 @@ pub fn emit(dag: &Dag, root: NodeId) -> Vec<Insn> {
         entry[id] = rev.len() - 1;
     }
     rev.reverse();
-    rev
+    peephole(rev)
+}
+
+/// Where the jump at `i` goes: (true target, false target); both equal for `ja`.
+fn targets(prog: &[Insn], i: usize) -> Option<(usize, usize)> {
+    let ins = prog[i];
+    match ins.class() {
+        BPF_RET => None,
+        BPF_JMP if ins.code == BPF_JMP | BPF_JA => {
+            let t = i + 1 + ins.k as usize;
+            Some((t, t))
+        }
+        BPF_JMP => Some((i + 1 + usize::from(ins.jt), i + 1 + usize::from(ins.jf))),
+        _ => Some((i + 1, i + 1)),
+    }
+}
+
+fn is_ja(ins: &Insn) -> bool {
+    ins.code == BPF_JMP | BPF_JA
+}
+
+/// Small rewrites that never lengthen a path, to a fixed point.
+pub fn peephole(mut prog: Vec<Insn>) -> Vec<Insn> {
+    loop {
+        let mut changed = false;
+        for i in 0..prog.len() {
+            let ins = prog[i];
+            if is_ja(&ins) {
+                let t = i + 1 + ins.k as usize;
+                if prog[t].class() == BPF_RET {
+                    prog[i] = prog[t];
+                    changed = true;
+                } else if is_ja(&prog[t]) {
+                    prog[i].k += 1 + prog[t].k;
+                    changed = true;
+                }
+            } else if ins.class() == BPF_JMP {
+                // Thread each way through a `ja` when the final target stays in reach.
+                let mut jt = usize::from(ins.jt);
+                let mut jf = usize::from(ins.jf);
+                for off in [&mut jt, &mut jf] {
+                    let t = i + 1 + *off;
+                    if is_ja(&prog[t]) {
+                        let nt = *off + 1 + prog[t].k as usize;
+                        if nt <= 255 {
+                            *off = nt;
+                            changed = true;
+                        }
+                    }
+                }
+                if jt == jf {
+                    prog[i] = Insn::ja(jt as u32);
+                    changed = true;
+                } else {
+                    prog[i].jt = jt as u8;
+                    prog[i].jf = jf as u8;
+                }
+            }
+        }
+        let before = prog.len();
+        prog = compact(prog);
+        if !changed && prog.len() == before {
+            return prog;
+        }
+    }
+}
+
+/// Removes unreachable instructions and `ja 0`, rewriting offsets.
+fn compact(prog: Vec<Insn>) -> Vec<Insn> {
+    let n = prog.len();
+    let mut reach = vec![false; n];
+    reach[0] = true;
+    for i in 0..n {
+        if !reach[i] {
+            continue;
+        }
+        if let Some((t, f)) = targets(&prog, i) {
+            reach[t] = true;
+            reach[f] = true;
+        }
+    }
+    let keep: Vec<bool> = (0..n)
+        .map(|i| reach[i] && !(is_ja(&prog[i]) && prog[i].k == 0))
+        .collect();
+    // new_index[i]: the index in the new program of the first kept instruction at or after i.
+    let mut new_index = vec![0usize; n + 1];
+    let mut count = 0;
+    for i in 0..n {
+        new_index[i] = count;
+        if keep[i] {
+            count += 1;
+        }
+    }
+    new_index[n] = count;
+    if count == n {
+        return prog;
+    }
+    let mut out = Vec::with_capacity(count);
+    for i in 0..n {
+        if !keep[i] {
+            continue;
+        }
+        let mut ins = prog[i];
+        let me = new_index[i];
+        if let Some((t, f)) = targets(&prog, i) {
+            if is_ja(&ins) {
+                ins.k = (new_index[t] - me - 1) as u32;
+            } else if ins.class() == BPF_JMP {
+                ins.jt = (new_index[t] - me - 1) as u8;
+                ins.jf = (new_index[f] - me - 1) as u8;
+            }
+        }
+        out.push(ins);
+    }
+    out
 }
 
 /// What the accumulator holds when a node starts.
@@ -157,7 +277,10 @@ mod tests {
     fn long_jumps_get_trampolines() {
         // A jump whose true target lies beyond 300 other instructions.
         let mut dag = Dag::default();
-        let far = dag.ret(1);
+        // The far target is not a `ret` (a `ja` to a `ret` becomes that `ret`).
+        let (r1, r3) = (dag.ret(1), dag.ret(3));
+        let far_check = dag.jump(BPF_JEQ, 5, r1, r3);
+        let far = dag.load(16, far_check);
         let mut chain = dag.ret(2);
         for i in 0..300 {
             chain = dag.jump(BPF_JEQ, 1000 + i, far, chain);
@@ -178,6 +301,29 @@ mod tests {
         assert!(
             prog.iter().any(|i| i.code == 0x05),
             "expected a ja trampoline"
+        );
+    }
+
+    #[test]
+    fn peephole_threads_jumps_and_drops_dead_code() {
+        use crate::bpf::insn::BPF_JGE;
+        let prog = vec![
+            Insn::load_abs(0),
+            Insn::jump(BPF_JGE, 10, 0, 1), // true: to the ja; false: to ret 2
+            Insn::ja(1),                   // to ret 1
+            Insn::ret(2),
+            Insn::ret(1),
+            Insn::ret(9), // unreachable
+        ];
+        let out = peephole(prog);
+        assert_eq!(
+            out,
+            vec![
+                Insn::load_abs(0),
+                Insn::jump(BPF_JGE, 10, 1, 0),
+                Insn::ret(2),
+                Insn::ret(1),
+            ]
         );
     }
 }
