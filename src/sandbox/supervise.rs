@@ -47,6 +47,9 @@
 //! before and after (so the pid still names the caller). The memory may change between the
 //! read and the kernel's own read — harmless here, because the call is refused anyway.
 //!
+//! A refused call whose thread gets a signal while it waits for the answer is interrupted
+//! and, when restarted, notified again: the summary then counts it twice.
+//!
 //! When the program (the direct child) exits, sysgate stops listening and prints the
 //! summary; descendants still running then get `ENOSYS` for refused calls, since the kernel
 //! answers that when the listener is closed.
