@@ -168,6 +168,11 @@ struct RunArgs {
     /// Fail (exit 125) instead of warning when the kernel cannot enforce every Landlock rule
     #[arg(long)]
     require_landlock: bool,
+    /// Report each refused syscall on stderr (once per syscall and action: arguments, file
+    /// names, the policy line that refused it) and a summary at exit; the program gets the
+    /// same answers as without --report (see `sandbox::supervise` for kill and trap)
+    #[arg(long)]
+    report: bool,
     /// The program and its arguments
     #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
     command: Vec<String>,
@@ -668,7 +673,28 @@ fn cmd_run(a: RunArgs) -> Res {
     let mut pre = || ll.restrict_self();
     let pre_exec: Option<sysgate::sandbox::run::PreExec<'_>> =
         if has_rules { Some(&mut pre) } else { None };
-    match sysgate::sandbox::run(&prog, flags, &a.command, pre_exec) {
+    let result = if a.report {
+        let variant = sysgate::sandbox::notify_variant(&p.resolved);
+        let notify_prog = sysgate::compile::compile(&variant, &Default::default())
+            .map_err(|e| err(format!("{}: --report: {e}", a.policy), 125))?;
+        let mut reporter =
+            sysgate::sandbox::Reporter::new(&p.resolved, Box::new(std::io::stderr()));
+        let r = sysgate::sandbox::run_reported(
+            &prog,
+            &notify_prog,
+            flags,
+            &a.command,
+            pre_exec,
+            &mut reporter,
+        );
+        if r.is_ok() {
+            reporter.summary();
+        }
+        r
+    } else {
+        sysgate::sandbox::run(&prog, flags, &a.command, pre_exec)
+    };
+    match result {
         Ok(ended) => match ended.code() {
             0 => Ok(()),
             c => Err(Fail(c.clamp(0, 255) as u8)),

@@ -11,10 +11,14 @@
 //! to call in a child between `fork` and `execve`, even when the parent is multi-threaded.
 
 pub mod apply;
+pub mod decode;
 pub mod exec;
 pub mod landlock;
+pub mod notify;
 pub mod run;
+pub mod supervise;
 
 pub use apply::{apply, install_filter, set_no_new_privs, ApplyError, FilterFlags};
 pub use exec::exec_under;
-pub use run::{run, Ended, RunError};
+pub use run::{run, run_reported, Ended, RunError};
+pub use supervise::{notify_variant, Reporter};

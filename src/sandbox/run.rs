@@ -8,8 +8,9 @@
 //! is closed on a successful `execve` (`O_CLOEXEC`), so the parent can print the reason and
 //! the child never writes to the program's stderr.
 
-use super::apply::{apply, FilterFlags};
+use super::apply::{apply, install_filter, set_no_new_privs, FilterFlags};
 use super::exec::{execve_action, find_program};
+use super::supervise::{self, Reporter};
 use crate::compile::Program;
 use std::ffi::CString;
 use std::fmt;
@@ -79,6 +80,8 @@ enum Stage {
     PreExec = 2,
     Seccomp = 3,
     Exec = 4,
+    /// Not a failure: the number the seccomp listener will get (`run --report`).
+    Listener = 5,
 }
 
 /// The child's process id, for the signal handler (0 when there is no child).
@@ -131,6 +134,32 @@ pub fn run(
     command: &[String],
     pre_exec: Option<PreExec<'_>>,
 ) -> Result<Ended, RunError> {
+    run_inner(prog, prog, flags, command, pre_exec, None)
+}
+
+/// Like [`run`], and reports every refused system call to `reporter` (see
+/// [`supervise`](super::supervise)): the program runs under `notify_prog`, the compiled
+/// [`notify_variant`](super::supervise::notify_variant) of the policy `prog` was compiled
+/// from, and sysgate answers each refused call as `prog` would have.
+pub fn run_reported(
+    prog: &Program,
+    notify_prog: &Program,
+    flags: FilterFlags,
+    command: &[String],
+    pre_exec: Option<PreExec<'_>>,
+    reporter: &mut Reporter<'_>,
+) -> Result<Ended, RunError> {
+    run_inner(prog, notify_prog, flags, command, pre_exec, Some(reporter))
+}
+
+fn run_inner(
+    prog: &Program,
+    install: &Program,
+    flags: FilterFlags,
+    command: &[String],
+    pre_exec: Option<PreExec<'_>>,
+    reporter: Option<&mut Reporter<'_>>,
+) -> Result<Ended, RunError> {
     let Some(cmd) = command.first() else {
         return Err(fail(EXIT_SYSGATE, "no program given"));
     };
@@ -163,6 +192,19 @@ pub fn run(
         ));
     }
     let (rd, wr) = (fds[0], fds[1]);
+    // With a reporter: the pipe on which the child waits until the parent holds the listener.
+    let mut sync = [-1 as libc::c_int; 2];
+    // SAFETY: `sync` has room for the two descriptors pipe2 writes.
+    if reporter.is_some() && unsafe { libc::pipe2(sync.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        let e = io::Error::last_os_error();
+        // SAFETY: closing our own descriptors.
+        unsafe {
+            libc::close(rd);
+            libc::close(wr);
+        }
+        return Err(fail(EXIT_SYSGATE, format!("pipe: {e}")));
+    }
+    let (sync_rd, sync_wr) = (sync[0], sync[1]);
 
     // Block the forwarded signals across fork so none is lost or handled before the
     // parent knows the child's pid; the child unblocks them before executing.
@@ -185,12 +227,18 @@ pub fn run(
         return Err(fail(EXIT_SYSGATE, format!("fork: {e}")));
     }
     if pid == 0 {
-        child(wr, &old, pre_exec, prog, flags, &cpath, &ptrs);
+        let sync_rd = (sync_rd >= 0).then_some(sync_rd);
+        child(wr, &old, pre_exec, install, flags, &cpath, &ptrs, sync_rd);
     }
 
     // Parent.
-    // SAFETY: closing the write end we do not use.
-    unsafe { libc::close(wr) };
+    // SAFETY: closing the write end we do not use (and the child's end of `sync`).
+    unsafe {
+        libc::close(wr);
+        if sync_rd >= 0 {
+            libc::close(sync_rd);
+        }
+    }
     CHILD.store(pid, Ordering::SeqCst);
     for &s in &FORWARDED {
         // SAFETY: a zeroed sigaction with a valid SA_SIGINFO handler and an empty mask.
@@ -205,10 +253,28 @@ pub fn run(
     // SAFETY: restoring the mask saved above.
     unsafe { libc::sigprocmask(libc::SIG_SETMASK, &old, std::ptr::null_mut()) };
 
-    let report = read_report(rd);
+    let (report, ended) = match reporter {
+        None => {
+            let report = read_report(rd);
+            (report, wait_child(pid))
+        }
+        Some(r) => {
+            let s = supervise::supervise(pid, rd, sync_wr, Stage::Listener as u8, r);
+            // SAFETY: closing our end of the sync pipe.
+            unsafe { libc::close(sync_wr) };
+            match s {
+                Ok(s) => (s.status, s.ended),
+                Err(msg) => {
+                    // SAFETY: closing our read end.
+                    unsafe { libc::close(rd) };
+                    CHILD.store(0, Ordering::SeqCst);
+                    return Err(fail(EXIT_SYSGATE, format!("--report: {msg}")));
+                }
+            }
+        }
+    };
     // SAFETY: closing our read end.
     unsafe { libc::close(rd) };
-    let ended = wait_child(pid);
     CHILD.store(0, Ordering::SeqCst);
     if let Some((code, stage, errno)) = report {
         return Err(describe(
@@ -237,6 +303,7 @@ fn describe(code: u8, stage: u8, errno: i32, cmd: &str, hint: &str) -> RunError 
         s if s == Stage::Signals as u8 => "cannot reset the signal mask for",
         s if s == Stage::PreExec as u8 => "cannot apply Landlock for",
         s if s == Stage::Seccomp as u8 => "cannot install the seccomp filter for",
+        s if s == Stage::Listener as u8 => "cannot hand the seccomp listener over for",
         _ => "cannot run",
     };
     let e = if errno == 0 {
@@ -248,7 +315,7 @@ fn describe(code: u8, stage: u8, errno: i32, cmd: &str, hint: &str) -> RunError 
 }
 
 /// Reads the child's failure report: empty when the program was executed.
-fn read_report(rd: libc::c_int) -> Option<(u8, u8, i32)> {
+pub(super) fn read_report(rd: libc::c_int) -> Option<(u8, u8, i32)> {
     let mut buf = [0u8; 6];
     let mut got = 0;
     while got < buf.len() {
@@ -271,7 +338,7 @@ fn read_report(rd: libc::c_int) -> Option<(u8, u8, i32)> {
     })
 }
 
-fn wait_child(pid: libc::pid_t) -> io::Result<Ended> {
+pub(super) fn wait_child(pid: libc::pid_t) -> io::Result<Ended> {
     loop {
         let mut status = 0;
         // SAFETY: `status` is a valid out-pointer; pid is our child.
@@ -293,6 +360,11 @@ fn wait_child(pid: libc::pid_t) -> io::Result<Ended> {
 }
 
 /// The child: restrict, then execute. Never returns.
+///
+/// With `sync_rd` (`run --report`), the filter is installed with a listener: the child first
+/// sends the listener's fd number (the lowest free one, which `seccomp()` will return), then
+/// installs, then waits for a byte on `sync_rd` while the parent takes the listener.
+#[allow(clippy::too_many_arguments)]
 fn child(
     wr: libc::c_int,
     mask: &libc::sigset_t,
@@ -301,6 +373,7 @@ fn child(
     flags: FilterFlags,
     cpath: &CString,
     argv: &[*const libc::c_char],
+    sync_rd: Option<libc::c_int>,
 ) -> ! {
     let report = |code: u8, stage: Stage, errno: i32| -> ! {
         let e = errno.to_le_bytes();
@@ -321,7 +394,44 @@ fn child(
             report(EXIT_SYSGATE, Stage::PreExec, e.raw_os_error().unwrap_or(0));
         }
     }
-    if let Err(e) = apply(&prog.insns, flags) {
+    if let Some(sync_rd) = sync_rd {
+        // SAFETY: F_DUPFD returns the lowest free descriptor (a copy of `wr`), closed at once:
+        // the child is single-threaded, so seccomp() will return that number.
+        let number = unsafe { libc::fcntl(wr, libc::F_DUPFD_CLOEXEC, 0) };
+        if number < 0 {
+            report(EXIT_SYSGATE, Stage::Listener, errno());
+        }
+        // SAFETY: closing the descriptor just made; writing a small buffer to our pipe.
+        unsafe {
+            libc::close(number);
+            let e = number.to_le_bytes();
+            let buf = [0, Stage::Listener as u8, e[0], e[1], e[2], e[3]];
+            libc::write(wr, buf.as_ptr().cast(), buf.len());
+        }
+        if let Err(e) = set_no_new_privs() {
+            report(EXIT_SYSGATE, Stage::Seccomp, e.raw_os_error().unwrap_or(0));
+        }
+        let flags = FilterFlags {
+            new_listener: true,
+            ..flags
+        };
+        match install_filter(&prog.insns, flags) {
+            Err(e) => report(EXIT_SYSGATE, Stage::Seccomp, e.raw_os_error().unwrap_or(0)),
+            Ok(fd) => {
+                // Keep the listener open until execve closes it (it is close-on-exec).
+                let got = fd.map(std::os::fd::IntoRawFd::into_raw_fd);
+                if got != Some(number) {
+                    // The parent waits for `number`: stop rather than leave it waiting.
+                    // SAFETY: leaving at once, as `report` does.
+                    unsafe { libc::_exit(EXIT_SYSGATE as libc::c_int) };
+                }
+            }
+        }
+        let mut byte = 0u8;
+        // SAFETY: reading one byte into a local; the result does not matter (the parent
+        // holds the listener once the byte arrives or the call was let through).
+        unsafe { libc::read(sync_rd, (&mut byte as *mut u8).cast(), 1) };
+    } else if let Err(e) = apply(&prog.insns, flags) {
         report(EXIT_SYSGATE, Stage::Seccomp, e.raw_os_error().unwrap_or(0));
     }
     // SAFETY: `cpath` and every element of `argv` are valid NUL-terminated strings that live
