@@ -312,8 +312,12 @@ fn a_2000_rule_policy_compiles_quickly() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(d.join("big.bpf").exists());
     let _ = std::fs::remove_dir_all(&d);
+    println!("compiling 2,000 rules took {took:?}");
+    // About 0.9 s in a debug build on an idle machine (well under 0.1 s in release); the
+    // bound is loose because the whole suite runs in parallel, but catches a quadratic
+    // blow-up.
     assert!(
-        took < Duration::from_secs(5),
+        took < Duration::from_secs(15),
         "compiling 2,000 rules took {took:?}"
     );
 }
