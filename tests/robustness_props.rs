@@ -81,6 +81,7 @@ fn set_last(last: &Last, what: impl Into<String>) {
 /// Runs `f` on a worker thread (8 MiB stack, like a main thread) and fails if it panics or
 /// has not finished after `secs` seconds, showing the input it was working on.
 fn with_deadline(name: &str, secs: u64, f: impl FnOnce(&Last) + Send + 'static) {
+    let secs = secs * scale() as u64;
     let last: Last = Arc::new(Mutex::new(String::from("(nothing yet)")));
     let (tx, rx) = mpsc::channel();
     let l2 = Arc::clone(&last);
@@ -469,7 +470,7 @@ fn mutated_valid_policies_never_panic_or_hang() {
         for s in &sources {
             Policy::parse("valid.policy", s).unwrap_or_else(|e| panic!("{e}\n{s}"));
         }
-        for i in 0..250 * scale() {
+        for i in 0..150 * scale() {
             let base = rng.pick(&sources).clone();
             let text = mutate(&mut rng, &base);
             set_last(last, format!("case {i}: {text:?}"));
@@ -557,6 +558,48 @@ fn long_flat_or_chain_does_not_overflow_the_stack() {
             .collect::<Vec<_>>()
             .join(" || ")
     ));
+}
+
+/// Whether `name` lexes as exactly one word (so a rule can name it).
+fn lexes_as_one_word(name: &str) -> bool {
+    use sysgate::policy::lexer::{lex, Tok};
+    let src = sysgate::policy::diag::Source::new("n.policy", name);
+    matches!(lex(&src).as_deref(), Ok([w, nl]) if w.tok == Tok::Word(name.to_string()) && nl.tok == Tok::Newline)
+}
+
+#[test]
+fn every_syscall_name_can_be_written_in_a_policy() {
+    for arch in Arch::ALL {
+        let names: Vec<(&str, u32)> = arch
+            .syscalls()
+            .iter()
+            .copied()
+            .filter(|(n, _)| *n != "r#break") // see syscall_break_is_named_break
+            .collect();
+        for (name, nr) in &names {
+            assert!(lexes_as_one_word(name), "{arch}: '{name}' ({nr})");
+        }
+        let list: Vec<&str> = names.iter().map(|(n, _)| *n).collect();
+        let text = format!("arch {arch}\nallow {{\n{}\n}}\n", list.join("\n"));
+        let p = Policy::parse("n.policy", &text).unwrap_or_else(|e| panic!("{e}"));
+        for (name, nr) in &names {
+            let ruling = p.resolved.sections[0].decide(*nr, &[0; 6]);
+            assert_eq!(
+                ruling.action,
+                sysgate::policy::ast::Action::Allow,
+                "{arch} {name}"
+            );
+        }
+    }
+}
+
+#[test]
+#[ignore = "BUG: syscall 17 on i386 and ppc64le is listed as 'r#break' (the Rust raw identifier); 'deny break' is an unknown syscall and 'r#break' cannot be written ('#' starts a comment)"]
+fn syscall_break_is_named_break() {
+    for arch in [Arch::I386, Arch::Ppc64le] {
+        assert_eq!(arch.syscall_nr("break"), Some(17), "{arch}");
+        assert!(arch.syscalls().iter().all(|(n, _)| lexes_as_one_word(n)));
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -664,11 +707,15 @@ fn random_data(rng: &mut Rng, arches: &[Arch]) -> SeccompData {
     }
 }
 
-/// The emulator's contract on any program and input.
-fn check_program(prog: &[Insn], data: &SeccompData) {
+/// The disassembler never panics, with or without an architecture hint.
+fn check_disasm(prog: &[Insn]) {
     let _ = disasm::disassemble(prog, None);
     let _ = disasm::disassemble(prog, Some(&[Arch::X86_64, Arch::I386, Arch::X32]));
     let _ = disasm::disassemble(prog, Some(&[Arch::S390x]));
+}
+
+/// The emulator's contract on any program and input.
+fn check_program(prog: &[Insn], data: &SeccompData) {
     let v = emulator::validate(prog);
     let r = emulator::run(prog, data);
     let _ = emulator::run_unchecked(prog, data);
@@ -711,6 +758,7 @@ fn random_bytes_through_decoder_emulator_and_disassembler() {
                 assert_eq!(to_bytes(&prog), bytes);
                 let data = random_data(&mut rng, &[]);
                 timed(Duration::from_secs(2), &|| format!("{bytes:02x?}"), || {
+                    check_disasm(&prog);
                     check_program(&prog, &data)
                 });
             }
@@ -729,6 +777,9 @@ fn random_programs_validate_run_and_disassemble() {
             if emulator::validate(&prog).is_ok() {
                 valid += 1;
             }
+            timed(Duration::from_secs(2), &|| format!("{prog:?}"), || {
+                check_disasm(&prog)
+            });
             for _ in 0..3 {
                 let data = random_data(&mut rng, &Arch::ALL);
                 timed(Duration::from_secs(2), &|| format!("{prog:?}"), || {
@@ -763,7 +814,7 @@ fn mutated_compiled_programs() {
                 .compile()
                 .unwrap(),
         );
-        for i in 0..600 * scale() {
+        for i in 0..400 * scale() {
             let base = rng.pick(&bases);
             let mut prog = base.insns.clone();
             for _ in 0..1 + rng.below(3) {
@@ -788,6 +839,12 @@ fn mutated_compiled_programs() {
                 }
             }
             set_last(last, format!("case {i}: {prog:?}"));
+            // The disassembler's dataflow is the slow part on long programs: every 4th case.
+            if i % 4 == 0 {
+                timed(Duration::from_secs(5), &|| format!("{prog:?}"), || {
+                    check_disasm(&prog)
+                });
+            }
             for _ in 0..4 {
                 let data = random_data(&mut rng, &base.arches);
                 timed(Duration::from_secs(2), &|| format!("{prog:?}"), || {
@@ -916,7 +973,13 @@ fn gen_policy(rng: &mut Rng) -> (String, Vec<Arch>, Vec<&'static str>, Vec<u64>)
             text += &format!("{kw} {}\n", rng.pick(ACTIONS));
         }
     }
-    let table = arches[0].syscalls();
+    // Names a policy can spell (see `every_syscall_name_can_be_written_in_a_policy`).
+    let table: Vec<(&'static str, u32)> = arches[0]
+        .syscalls()
+        .iter()
+        .copied()
+        .filter(|(n, _)| !n.contains('#'))
+        .collect();
     let mut names = Vec::new();
     let mut used = Vec::new();
     for _ in 0..1 + rng.below(12) {
@@ -930,7 +993,7 @@ fn gen_policy(rng: &mut Rng) -> (String, Vec<Arch>, Vec<&'static str>, Vec<u64>)
                         .to_string(),
                 );
             } else {
-                let name = rng.pick(table).0;
+                let name = rng.pick(&table).0;
                 names.push(name);
                 targets.push(name.to_string());
             }
