@@ -21,7 +21,10 @@ impl Source {
 
     /// 1-based line and column (in characters) of byte offset `pos`.
     pub fn line_col(&self, pos: usize) -> (u32, u32) {
-        let pos = pos.min(self.text.len());
+        let mut pos = pos.min(self.text.len());
+        while !self.text.is_char_boundary(pos) {
+            pos -= 1;
+        }
         let before = &self.text[..pos];
         let line = before.matches('\n').count() as u32 + 1;
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
@@ -85,10 +88,19 @@ impl Diagnostic {
         span: Span,
         message: impl Into<String>,
     ) -> Diagnostic {
-        let (line, col) = src.line_col(span.start);
+        // Spans are byte ranges; widen them to whole characters.
+        let t = &src.text;
+        let mut start = span.start.min(t.len());
+        while !t.is_char_boundary(start) {
+            start -= 1;
+        }
+        let mut end = span.end.min(t.len()).max(start);
+        while !t.is_char_boundary(end) {
+            end += 1;
+        }
+        let (line, col) = src.line_col(start);
         let source_line = src.line_text(line).to_string();
-        let end = span.end.min(src.text.len()).max(span.start);
-        let width = src.text[span.start.min(src.text.len())..end]
+        let width = t[start..end]
             .lines()
             .next()
             .map_or(0, |s| s.chars().count()) as u32;
