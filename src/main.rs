@@ -352,6 +352,11 @@ fn cmd_compile(a: CompileArgs) -> Res {
     Ok(())
 }
 
+/// `1 error`, `2 errors`.
+fn count(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
 fn arch_names(arches: &[Arch]) -> String {
     arches
         .iter()
@@ -398,11 +403,18 @@ fn cmd_check(a: CheckArgs) -> Res {
         }
         match (policy, size) {
             (Some(p), Some(n)) => println!(
-                "{}: ok — {} ({n} BPF instructions), {errors} errors, {warnings} warnings",
+                "{}: ok — {} ({n} BPF instructions), {}, {}",
                 a.policy,
-                arch_names(&p.resolved.arches())
+                arch_names(&p.resolved.arches()),
+                count(errors, "error"),
+                count(warnings, "warning")
             ),
-            _ => eprintln!("{}: {errors} errors, {warnings} warnings", a.policy),
+            _ => eprintln!(
+                "{}: {}, {}",
+                a.policy,
+                count(errors, "error"),
+                count(warnings, "warning")
+            ),
         }
     }
     let unreadable = diags.iter().any(|d| d.line == 0 && d.is_error());

@@ -52,13 +52,26 @@ pub enum CompileError {
 impl fmt::Display for CompileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CompileError::TooLong { insns, arches } => write!(
-                f,
-                "the filter needs {insns} instructions, more than the kernel's limit of {BPF_MAXINSNS} \
-                 (architectures: {}); target fewer architectures with --arch, or merge rules \
-                 that give the same action into fewer, wider ones",
-                arches.iter().map(|a| a.name()).collect::<Vec<_>>().join(", ")
-            ),
+            CompileError::TooLong { insns, arches } => {
+                write!(
+                    f,
+                    "the filter needs {insns} instructions, more than the kernel's limit of \
+                     {BPF_MAXINSNS} (architectures: {}); ",
+                    arches
+                        .iter()
+                        .map(|a| a.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )?;
+                if arches.len() > 1 {
+                    write!(f, "target fewer architectures with --arch, or ")?;
+                }
+                write!(
+                    f,
+                    "merge rules that give the same action into fewer, wider ones \
+                     (a value set `in {{…}}` or a mask instead of many comparisons)"
+                )
+            }
             CompileError::NoArch => write!(f, "the policy targets no architecture"),
         }
     }
