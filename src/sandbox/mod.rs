@@ -15,6 +15,8 @@ pub mod decode;
 pub mod exec;
 pub mod landlock;
 pub mod notify;
+pub mod record;
+pub mod recording;
 pub mod run;
 pub mod supervise;
 
