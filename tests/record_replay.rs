@@ -389,3 +389,36 @@ fn exit_status_is_propagated_and_the_policy_still_written() {
     );
     assert!(out.contains("\nallow execve "), "{out}");
 }
+
+#[test]
+fn x32_calls_are_recorded_as_x32() {
+    let d = tmpdir("x32");
+    let c = d.join("x32.c");
+    // x32 getpid: number 39 with bit 30 set, through the native `syscall` instruction. Kernels
+    // without x32 support fail it with ENOSYS, but seccomp (and so the recording) sees it.
+    std::fs::write(
+        &c,
+        "int main(void) {\n  long r;\n  __asm__ volatile(\"syscall\" : \"=a\"(r) : \"a\"(0x40000000L | 39) : \"rcx\", \"r11\", \"memory\");\n  return 0;\n}\n",
+    )
+    .unwrap();
+    let exe = d.join("x32");
+    let ok = Command::new("cc")
+        .arg("-o")
+        .arg(&exe)
+        .arg(&c)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !common::require_or_skip("cc (to build the x32 helper)", ok) {
+        return;
+    }
+    let exe = exe.to_str().unwrap();
+    let p = d.join("x32.policy");
+    let (_, text) = record_ok(&p, &[], &[exe]);
+    assert!(text.contains("\narch x86_64 x32\n"), "{text}");
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("allow getpid "))
+        .unwrap_or_else(|| panic!("getpid not allowed:\n{text}"));
+    assert!(line.contains("(x32 1)"), "{line}");
+    replay_same(&p, &[exe], "");
+}
