@@ -306,6 +306,9 @@ pub fn resolve(src: Arc<Source>, loader: &dyn Loader, opts: &Options) -> Resolve
             );
         }
     }
+    if !had_errors {
+        dangerous_combinations(rules, &live, &sections, rz.diags);
+    }
     if diags.iter().any(Diagnostic::is_error) {
         return Resolved {
             policy: None,
@@ -710,6 +713,47 @@ impl RuleResolver<'_> {
     }
 }
 
+/// Lints for policies that give away what they seem to keep:
+/// - `trace` while `ptrace` is permitted: the program can make itself the tracer of its own
+///   children and answer every trace stop with "go ahead";
+/// - `notify` for `seccomp` itself: the supervisor sees only a pointer to the new filter, so
+///   it cannot know what it lets the program install (the kernel's documentation warns
+///   that user notification is not a security mechanism for pointer arguments).
+fn dangerous_combinations(
+    rules: &[FlatRule],
+    live: &[bool],
+    sections: &[ArchSection],
+    diags: &mut Vec<Diagnostic>,
+) {
+    let ptrace_permitted = sections.iter().any(|s| {
+        s.arch.syscall_nr("ptrace").is_some_and(|nr| {
+            let d = &s.syscalls[&nr];
+            d.otherwise.action.permits() || d.rules.iter().any(|r| r.ruling.action.permits())
+        })
+    });
+    for (i, r) in rules.iter().enumerate() {
+        if !live[i] {
+            continue;
+        }
+        if matches!(r.action, Action::Trace(_)) && ptrace_permitted {
+            diags.push(
+                Diagnostic::warning(&r.src, r.span, "'trace' decides here, but the policy lets the program call ptrace")
+                    .with_hint("a program that may ptrace can trace its own children and approve every call they make; deny ptrace, or use errno/kill"),
+            );
+        }
+        let names_seccomp = r
+            .targets
+            .iter()
+            .any(|t| expand(&t.node).contains(&"seccomp"));
+        if r.action == Action::Notify && names_seccomp {
+            diags.push(
+                Diagnostic::warning(&r.src, r.span, "'notify' for seccomp: the supervisor cannot see the filter it would let the program install")
+                    .with_hint("the filter is behind a pointer the supervisor can only read racily; allow or deny seccomp outright"),
+            );
+        }
+    }
+}
+
 /// The first argument in `e` that is not in a register for `syscall` on `arch`.
 fn unreachable_arg(e: &Expr, arch: Arch, syscall: &str) -> Option<(Span, &'static str)> {
     match e {
@@ -855,6 +899,31 @@ mod tests {
         assert_eq!(
             action(&p, Arch::Aarch64, "read", [0; 6]).0,
             Action::Errno(1)
+        );
+    }
+
+    #[test]
+    fn dangerous_combinations_are_linted() {
+        let warn = |text: &'static str| -> Vec<(u32, String)> {
+            resolve_with(vec![], text)
+                .diagnostics
+                .into_iter()
+                .filter(|d| d.severity == Severity::Warning)
+                .map(|d| (d.line, d.message))
+                .collect()
+        };
+        let w = warn("default allow\narch x86_64\ntrace 1 openat\n");
+        assert!(
+            w.iter().any(|(l, m)| *l == 3 && m.contains("ptrace")),
+            "{w:?}"
+        );
+        // With ptrace denied, trace is fine.
+        let w = warn("default allow\narch x86_64\ndeny ptrace\ntrace 1 openat\n");
+        assert!(w.is_empty(), "{w:?}");
+        let w = warn("default allow\narch x86_64\nnotify seccomp\n");
+        assert!(
+            w.iter().any(|(l, m)| *l == 3 && m.contains("notify")),
+            "{w:?}"
         );
     }
 
