@@ -48,6 +48,9 @@ enum Cmd {
     /// Say what happens to a syscall, per architecture, and which line decided it
     #[command(after_help = EXIT_CODES)]
     Explain(ExplainArgs),
+    /// Exact semantic difference between two filters (policies or raw BPF), with witnesses
+    #[command(after_help = DIFF_EXIT_CODES)]
+    Diff(DiffArgs),
     /// Disassemble a raw BPF filter (ours, libseccomp's, any seccomp cBPF)
     #[command(after_help = EXIT_CODES)]
     Disasm(DisasmArgs),
@@ -109,6 +112,28 @@ struct ExplainArgs {
     args: Vec<String>,
     #[command(flatten)]
     arch: ArchOpt,
+    /// Print the result as JSON
+    #[arg(long)]
+    json: bool,
+}
+
+const DIFF_EXIT_CODES: &str = "\
+Exit status:
+  0    the two filters are equivalent (for every number, architecture and argument value)
+  1    they differ (each difference is printed with a witness), or an input has errors
+  2    wrong command-line usage
+  3    an input file could not be read";
+
+#[derive(Args)]
+struct DiffArgs {
+    /// First filter: policy file, built-in name, or raw BPF file (`.bpf`, or not text)
+    a: String,
+    /// Second filter: policy file, built-in name, or raw BPF file
+    b: String,
+    /// Compare only for these architectures (comma-separated, or `native`); policies keep
+    /// their own `arch` lines. Default: every `seccomp_data.arch` value
+    #[arg(long, value_delimiter = ',')]
+    arch: Option<Vec<String>>,
     /// Print the result as JSON
     #[arg(long)]
     json: bool,
@@ -182,6 +207,7 @@ fn main() -> ExitCode {
         Cmd::Compile(a) => cmd_compile(a),
         Cmd::Check(a) => cmd_check(a),
         Cmd::Explain(a) => cmd_explain(a),
+        Cmd::Diff(a) => cmd_diff(a),
         Cmd::Disasm(a) => cmd_disasm(a),
         Cmd::Syscalls(a) => cmd_syscalls(a),
         Cmd::Policies => {
@@ -510,6 +536,70 @@ fn cmd_explain(a: ExplainArgs) -> Res {
 
 fn fmt_args(args: &[String]) -> String {
     args.join(", ")
+}
+
+/// The program `diff` compares for `input`. Every front end that yields a program plugs in
+/// here (an OCI/Docker JSON profile, once `formats::oci` can import one, is compiled the same
+/// way as a policy).
+fn diff_input(input: &str) -> Result<Vec<sysgate::bpf::Insn>, Fail> {
+    if is_bpf_file(input) {
+        return read_bpf(input);
+    }
+    let p = load(input, None, false)?;
+    p.compile()
+        .map(|prog| prog.insns)
+        .map_err(|e| err(format!("{input}: {e}"), 1))
+}
+
+fn cmd_diff(a: DiffArgs) -> Res {
+    use sysgate::analyze::diff::{self, Numbers};
+    let arches = parse_arches(&ArchOpt { arch: a.arch })?;
+    let pa = diff_input(&a.a)?;
+    let pb = diff_input(&a.b)?;
+    let opts = diff::Options {
+        arches,
+        ..Default::default()
+    };
+    let report = diff::diff(&pa, &pb, &opts).map_err(|e| err(e, 1))?;
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        );
+    } else if report.equivalent {
+        println!("equivalent: {} and {} decide every call alike", a.a, a.b);
+    } else {
+        println!("A = {}\nB = {}", a.a, a.b);
+        for d in &report.differences {
+            let what = match &d.numbers {
+                Numbers::Syscall { name, nr } => format!("{name} ({nr:#x})"),
+                Numbers::Range { lo, hi, every } => format!(
+                    "{}{lo:#x}..={hi:#x}",
+                    if *every { "numbers " } else { "some numbers in " }
+                ),
+            };
+            let w = &d.witness;
+            let mut wit = format!("nr={:#x} arch={:#x}", w.nr, w.arch);
+            if w.args.iter().any(|&v| v != 0) {
+                let args: Vec<String> = w.args.iter().map(|v| format!("{v:#x}")).collect();
+                wit.push_str(&format!(" args=[{}]", args.join(", ")));
+            }
+            if w.instruction_pointer != 0 {
+                wit.push_str(&format!(" ip={:#x}", w.instruction_pointer));
+            }
+            println!(
+                "{:<8} {what:<32} A: {:<20} B: {:<20} witness: {wit}",
+                d.arch, d.action_a, d.action_b
+            );
+        }
+        let n = report.differences.len();
+        println!("{n} difference{}", if n == 1 { "" } else { "s" });
+    }
+    if report.equivalent {
+        Ok(())
+    } else {
+        Err(Fail(1))
+    }
 }
 
 fn cmd_disasm(a: DisasmArgs) -> Res {
