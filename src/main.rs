@@ -552,7 +552,7 @@ fn diff_input(input: &str) -> Result<Vec<sysgate::bpf::Insn>, Fail> {
 }
 
 fn cmd_diff(a: DiffArgs) -> Res {
-    use sysgate::analyze::diff::{self, Numbers};
+    use sysgate::analyze::diff;
     let arches = parse_arches(&ArchOpt { arch: a.arch })?;
     let pa = diff_input(&a.a)?;
     let pb = diff_input(&a.b)?;
@@ -570,27 +570,32 @@ fn cmd_diff(a: DiffArgs) -> Res {
         println!("equivalent: {} and {} decide every call alike", a.a, a.b);
     } else {
         println!("A = {}\nB = {}", a.a, a.b);
+        // Differences are listed per architecture and pair of actions; long lists (a whole
+        // architecture covered by one side only, a different default) are shortened, and
+        // --json lists every one.
+        const SHOWN: usize = 5;
+        let mut groups: Vec<Vec<&diff::Difference>> = Vec::new();
         for d in &report.differences {
-            let what = match &d.numbers {
-                Numbers::Syscall { name, nr } => format!("{name} ({nr:#x})"),
-                Numbers::Range { lo, hi, every } => format!(
-                    "{}{lo:#x}..={hi:#x}",
-                    if *every { "numbers " } else { "some numbers in " }
-                ),
+            let same = |g: &Vec<&diff::Difference>| {
+                g[0].arch == d.arch && g[0].ret_a == d.ret_a && g[0].ret_b == d.ret_b
             };
-            let w = &d.witness;
-            let mut wit = format!("nr={:#x} arch={:#x}", w.nr, w.arch);
-            if w.args.iter().any(|&v| v != 0) {
-                let args: Vec<String> = w.args.iter().map(|v| format!("{v:#x}")).collect();
-                wit.push_str(&format!(" args=[{}]", args.join(", ")));
+            match groups.iter_mut().find(|g| same(g)) {
+                Some(g) => g.push(d),
+                None => groups.push(vec![d]),
             }
-            if w.instruction_pointer != 0 {
-                wit.push_str(&format!(" ip={:#x}", w.instruction_pointer));
+        }
+        for g in &groups {
+            let shown = if g.len() > 2 * SHOWN { SHOWN } else { g.len() };
+            for d in &g[..shown] {
+                print_difference(d);
             }
-            println!(
-                "{:<8} {what:<32} A: {:<20} B: {:<20} witness: {wit}",
-                d.arch, d.action_a, d.action_b
-            );
+            if shown < g.len() {
+                println!(
+                    "{:<8} … and {} more with the same actions (--json lists every one)",
+                    g[0].arch,
+                    g.len() - shown
+                );
+            }
         }
         let n = report.differences.len();
         println!("{n} difference{}", if n == 1 { "" } else { "s" });
@@ -600,6 +605,30 @@ fn cmd_diff(a: DiffArgs) -> Res {
     } else {
         Err(Fail(1))
     }
+}
+
+fn print_difference(d: &sysgate::analyze::diff::Difference) {
+    use sysgate::analyze::diff::Numbers;
+    let what = match &d.numbers {
+        Numbers::Syscall { name, nr } => format!("{name} ({nr:#x})"),
+        Numbers::Range { lo, hi, every } => format!(
+            "{}{lo:#x}..={hi:#x}",
+            if *every { "numbers " } else { "some numbers in " }
+        ),
+    };
+    let w = &d.witness;
+    let mut wit = format!("nr={:#x} arch={:#x}", w.nr, w.arch);
+    if w.args.iter().any(|&v| v != 0) {
+        let args: Vec<String> = w.args.iter().map(|v| format!("{v:#x}")).collect();
+        wit.push_str(&format!(" args=[{}]", args.join(", ")));
+    }
+    if w.instruction_pointer != 0 {
+        wit.push_str(&format!(" ip={:#x}", w.instruction_pointer));
+    }
+    println!(
+        "{:<8} {what:<32} A: {:<20} B: {:<20} witness: {wit}",
+        d.arch, d.action_a, d.action_b
+    );
 }
 
 fn cmd_disasm(a: DisasmArgs) -> Res {
