@@ -35,6 +35,8 @@
 //! search backtrack (with arbitrary masks the problem contains SAT over 32 variables), but the
 //! tree has at most 2^32 leaves and the per-constraint cuts keep real filters far from that.
 
+use std::collections::HashSet;
+
 /// A set of `u32` values: sorted, disjoint, non-adjacent inclusive intervals.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IntervalSet(Vec<(u32, u32)>);
@@ -238,12 +240,26 @@ impl WordDom {
         if self.cons.len() == 1 && self.cons[0].0 == u32::MAX {
             return self.cons[0].1.intervals().first().map(|&(lo, _)| lo);
         }
-        self.search(0, 32)
+        let relevant = self.cons.iter().fold(0, |u, (m, _)| u | m);
+        let mut failed = HashSet::new();
+        self.search(0, 32, relevant, &mut failed)
     }
 
     /// `prefix` holds the decided bits (those at positions `>= depth`); the rest are 0.
-    fn search(&self, prefix: u32, depth: u32) -> Option<u32> {
-        let free_bits = if depth == 32 {
+    /// Bits outside every mask (`relevant`) cannot matter and stay 0. `failed` remembers
+    /// subproblems already proven to have no solution: below `depth`, constraint `(m, S)`
+    /// only sees the part of `S` inside the window `[F, F | (2^depth - 1)]`, `F` the prefix
+    /// masked by `m`, so the windows (shifted to start at 0) determine the whole subproblem.
+    /// This keeps the search from re-proving one conflict in the low bits under every choice
+    /// of the high bits.
+    fn search(
+        &self,
+        prefix: u32,
+        depth: u32,
+        relevant: u32,
+        failed: &mut HashSet<(u32, Vec<Vec<(u32, u32)>>)>,
+    ) -> Option<u32> {
+        let low = if depth == 32 {
             u32::MAX
         } else {
             (1u32 << depth) - 1
@@ -251,17 +267,50 @@ impl WordDom {
         let ok = self
             .cons
             .iter()
-            .all(|(m, s)| reachable(s, prefix & m, m & free_bits));
+            .all(|(m, s)| reachable(s, prefix & m, m & low));
         if !ok {
             return None;
         }
         if depth == 0 {
             return Some(prefix);
         }
+        let key = (
+            depth,
+            self.cons
+                .iter()
+                .map(|(m, s)| window(s, prefix & m, low))
+                .collect::<Vec<_>>(),
+        );
+        if failed.contains(&key) {
+            return None;
+        }
         let bit = 1u32 << (depth - 1);
-        self.search(prefix, depth - 1)
-            .or_else(|| self.search(prefix | bit, depth - 1))
+        let found = self
+            .search(prefix, depth - 1, relevant, failed)
+            .or_else(|| {
+                if relevant & bit != 0 {
+                    self.search(prefix | bit, depth - 1, relevant, failed)
+                } else {
+                    None
+                }
+            });
+        if found.is_none() {
+            failed.insert(key);
+        }
+        found
     }
+}
+
+/// `set ∩ [base, base | low]`, shifted down by `base` (whose bits in `low` are 0).
+fn window(set: &IntervalSet, base: u32, low: u32) -> Vec<(u32, u32)> {
+    let hi = base | low;
+    let ivs = set.intervals();
+    let start = ivs.partition_point(|&(_, b)| b < base);
+    ivs[start..]
+        .iter()
+        .take_while(|&&(a, _)| a <= hi)
+        .map(|&(a, b)| (a.max(base) - base, b.min(hi) - base))
+        .collect()
 }
 
 #[cfg(test)]
