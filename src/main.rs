@@ -613,7 +613,11 @@ fn print_difference(d: &sysgate::analyze::diff::Difference) {
         Numbers::Syscall { name, nr } => format!("{name} ({nr:#x})"),
         Numbers::Range { lo, hi, every } => format!(
             "{}{lo:#x}..={hi:#x}",
-            if *every { "numbers " } else { "some numbers in " }
+            if *every {
+                "numbers "
+            } else {
+                "some numbers in "
+            }
         ),
     };
     let w = &d.witness;

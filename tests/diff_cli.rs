@@ -35,7 +35,12 @@ fn a_policy_and_its_own_bpf_are_equivalent() {
     let o = sysgate(&["compile", "container", "-o", &bpf]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let o = sysgate(&["diff", "container", &bpf]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stdout));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
     assert!(String::from_utf8_lossy(&o.stdout).contains("equivalent"));
     let o = sysgate(&["diff", "container", "container", "--json"]);
     assert_eq!(o.status.code(), Some(0));
@@ -47,7 +52,11 @@ fn a_policy_and_its_own_bpf_are_equivalent() {
 fn one_difference_with_its_witness() {
     let d = tmpdir("one");
     let a = write(&d, "a.policy", "arch x86_64\ndefault allow\ndeny bpf\n");
-    let b = write(&d, "b.policy", "arch x86_64\ndefault allow\ndeny bpf\ndeny mount\n");
+    let b = write(
+        &d,
+        "b.policy",
+        "arch x86_64\ndefault allow\ndeny bpf\ndeny mount\n",
+    );
     let o = sysgate(&["diff", &a, &b]);
     assert_eq!(o.status.code(), Some(1));
     let out = String::from_utf8_lossy(&o.stdout);
@@ -68,7 +77,11 @@ fn one_difference_with_its_witness() {
 #[test]
 fn arch_option_limits_the_comparison() {
     let d = tmpdir("arch");
-    let a = write(&d, "a.policy", "arch x86_64 i386\ndefault allow\ndeny bpf\n");
+    let a = write(
+        &d,
+        "a.policy",
+        "arch x86_64 i386\ndefault allow\ndeny bpf\n",
+    );
     let b = write(&d, "b.policy", "arch x86_64\ndefault allow\ndeny bpf\n");
     assert_eq!(sysgate(&["diff", &a, &b]).status.code(), Some(1));
     assert_eq!(
@@ -78,7 +91,12 @@ fn arch_option_limits_the_comparison() {
     let o = sysgate(&["diff", &a, &b, "--arch", "i386"]);
     assert_eq!(o.status.code(), Some(1));
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.lines().skip(2).all(|l| l.starts_with("i386") || l.contains("difference")), "{out}");
+    assert!(
+        out.lines()
+            .skip(2)
+            .all(|l| l.starts_with("i386") || l.contains("difference")),
+        "{out}"
+    );
 }
 
 #[test]
@@ -101,7 +119,8 @@ fn libseccomp_available() -> bool {
 
 fn libseccomp_bpf(desc: &serde_json::Value) {
     use std::io::Write as _;
-    let helper = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/libseccomp_export.py");
+    let helper =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/libseccomp_export.py");
     let mut child = Command::new(PYTHON)
         .arg(helper)
         .stdin(Stdio::piped())
@@ -115,7 +134,11 @@ fn libseccomp_bpf(desc: &serde_json::Value) {
         .write_all(desc.to_string().as_bytes())
         .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// A deny-list on x86_64+x86+x32 written for sysgate and for libseccomp (both optimize

@@ -45,7 +45,11 @@ fn nr(name: &str) -> u32 {
 fn identical_policies_are_equivalent() {
     let text = "default allow\ndeny bpf mount\ndeny clone if flags & CLONE_NEWUSER\n";
     assert!(differences(&x86_64(text), &x86_64(text)).is_empty());
-    let c = Policy::builtin("container").unwrap().compile().unwrap().insns;
+    let c = Policy::builtin("container")
+        .unwrap()
+        .compile()
+        .unwrap()
+        .insns;
     assert!(differences(&c, &c).is_empty());
 }
 
@@ -73,15 +77,14 @@ fn two_layouts_of_one_policy() {
     let plain = p.compile().unwrap().insns;
     let mut weights = sysgate::compile::Weights::default();
     for (i, (_, nr)) in Arch::X86_64.syscalls().iter().enumerate().step_by(7) {
-        weights.calls.insert((Arch::X86_64, *nr), (i % 13) as f64 * 1000.0);
+        weights
+            .calls
+            .insert((Arch::X86_64, *nr), (i % 13) as f64 * 1000.0);
     }
     weights.calls.insert((Arch::I386, 120), 1e6);
-    let skewed = sysgate::compile::compile(
-        &p.resolved,
-        &sysgate::compile::Options { weights },
-    )
-    .unwrap()
-    .insns;
+    let skewed = sysgate::compile::compile(&p.resolved, &sysgate::compile::Options { weights })
+        .unwrap()
+        .insns;
     assert_ne!(plain, skewed, "the test wants two different layouts");
     assert!(differences(&plain, &skewed).is_empty());
 }
@@ -195,8 +198,12 @@ fn x32_is_told_apart_from_x86_64() {
     let a = prog("default allow\ndeny bpf\n", &[Arch::X86_64, Arch::X32]);
     let b = prog("default allow\ndeny bpf\n", &[Arch::X86_64]);
     let d = differences(&a, &b);
-    assert!(d.iter().all(|x| x.arch == "x32" && x.witness.nr >= 0x4000_0000));
-    assert!(d.iter().any(|x| matches!(&x.numbers, Numbers::Syscall { name, .. } if name == "bpf")));
+    assert!(d
+        .iter()
+        .all(|x| x.arch == "x32" && x.witness.nr >= 0x4000_0000));
+    assert!(d
+        .iter()
+        .any(|x| matches!(&x.numbers, Numbers::Syscall { name, .. } if name == "bpf")));
 }
 
 #[test]
@@ -228,7 +235,9 @@ fn masked_number_checks_in_raw_bpf() {
     ];
     let d = differences(&a, &b);
     assert!(!d.is_empty());
-    assert!(d.iter().all(|x| x.witness.nr & 0xff == 5 && x.witness.nr != 5));
+    assert!(d
+        .iter()
+        .all(|x| x.witness.nr & 0xff == 5 && x.witness.nr != 5));
     // jset on the same word through a different mask: equivalent to a masked compare.
     let c = vec![
         Insn::load_abs(16),
@@ -320,7 +329,11 @@ fn agrees_with_brute_force_on_random_programs() {
     let mut equivalent_seen = 0;
     for round in 0..300 {
         let a = gen(1 + round % 5);
-        let b = if round % 4 == 0 { a.clone() } else { gen(1 + round % 4) };
+        let b = if round % 4 == 0 {
+            a.clone()
+        } else {
+            gen(1 + round % 4)
+        };
         let mut want = std::collections::BTreeSet::new();
         for n in 0..2048u32 {
             let d = sysgate::bpf::emulator::SeccompData {

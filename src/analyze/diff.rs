@@ -44,7 +44,6 @@
 
 pub mod symbolic;
 
-use symbolic::{IntervalSet, WordDom};
 use crate::arch::Arch;
 use crate::bpf::emulator::{self, describe_ret, SeccompData, AUDIT_ARCH_LE};
 use crate::bpf::insn::*;
@@ -52,6 +51,7 @@ use crate::bpf::ret;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
+use symbolic::{IntervalSet, WordDom};
 
 /// Which of the two programs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -95,11 +95,7 @@ pub enum DiffError {
     /// A program is not a valid seccomp filter.
     BadProgram { side: Side, msg: String },
     /// A program decides on a value computed in a way the analysis does not model.
-    Unsupported {
-        side: Side,
-        at: usize,
-        why: String,
-    },
+    Unsupported { side: Side, at: usize, why: String },
     /// The exploration exceeded its step budget.
     TooManyPaths { steps: usize },
     /// A witness did not reproduce in the emulator (a bug in this module).
@@ -183,9 +179,14 @@ pub fn canonical_ret(v: u32) -> u32 {
 enum Sym {
     Const(u32),
     /// `word[w] & mask` (mask non-zero).
-    Word { w: u8, mask: u32 },
+    Word {
+        w: u8,
+        mask: u32,
+    },
     /// Computed at instruction `at` in a way not modelled.
-    Opaque { at: usize },
+    Opaque {
+        at: usize,
+    },
 }
 
 fn masked(w: u8, mask: u32) -> Sym {
@@ -292,7 +293,11 @@ fn advance(prog: &[Insn], side: Side, pc: &mut usize, r: &mut Regs) -> Result<St
             }
             BPF_ALU => {
                 let op = code & 0xf0;
-                let src = if code & BPF_X != 0 { r.x } else { Sym::Const(k) };
+                let src = if code & BPF_X != 0 {
+                    r.x
+                } else {
+                    Sym::Const(k)
+                };
                 if op == BPF_DIV && src == Sym::Const(0) {
                     // The kernel's conversion makes the filter return 0 here.
                     return Ok(Stop::Ret(0));
@@ -311,7 +316,11 @@ fn advance(prog: &[Insn], side: Side, pc: &mut usize, r: &mut Regs) -> Result<St
                     (BPF_AND, Sym::Word { w, mask }, Sym::Const(b))
                     | (BPF_AND, Sym::Const(b), Sym::Word { w, mask }) => masked(w, mask & b),
                     // Identities leave the value as it is.
-                    (BPF_ADD | BPF_SUB | BPF_OR | BPF_XOR | BPF_LSH | BPF_RSH, v, Sym::Const(0))
+                    (
+                        BPF_ADD | BPF_SUB | BPF_OR | BPF_XOR | BPF_LSH | BPF_RSH,
+                        v,
+                        Sym::Const(0),
+                    )
                     | (BPF_MUL | BPF_DIV, v, Sym::Const(1))
                     | (BPF_AND, v, Sym::Const(u32::MAX)) => v,
                     _ => Sym::Opaque { at },
@@ -324,7 +333,11 @@ fn advance(prog: &[Insn], side: Side, pc: &mut usize, r: &mut Regs) -> Result<St
                     continue;
                 }
                 let op = code & 0xf0;
-                let src = if code & BPF_X != 0 { r.x } else { Sym::Const(k) };
+                let src = if code & BPF_X != 0 {
+                    r.x
+                } else {
+                    Sym::Const(k)
+                };
                 let jt = at + 1 + i.jt as usize;
                 let jf = at + 1 + i.jf as usize;
                 let (w, mask, t) = match (r.a, src) {
@@ -469,7 +482,18 @@ pub fn diff(a: &[Insn], b: &[Insn], opts: &Options) -> Result<Report, DiffError>
                 }
             }
         }
-        let Some((s, Stop::Branch { w, mask, t, f, jt, jf })) = branch else {
+        let Some((
+            s,
+            Stop::Branch {
+                w,
+                mask,
+                t,
+                f,
+                jt,
+                jf,
+            },
+        )) = branch
+        else {
             regions += 1;
             if canonical_ret(rets[0]) != canonical_ret(rets[1]) {
                 leaves.push(Leaf {
@@ -604,7 +628,10 @@ fn report(
                         add(Some(arch), audit, n, nr);
                     }
                 }
-                let hull = nr_dom.full_mask_set().cloned().unwrap_or_else(IntervalSet::full);
+                let hull = nr_dom
+                    .full_mask_set()
+                    .cloned()
+                    .unwrap_or_else(IntervalSet::full);
                 let outside = hull.intersect(&numbers).minus(&tables[&arch]);
                 for &(lo, hi) in outside.intervals() {
                     let mut d = nr_dom.clone();
@@ -620,7 +647,10 @@ fn report(
             let mut d = arch_dom.clone();
             d.constrain(u32::MAX, &known.complement());
             if let Some(audit) = d.solve() {
-                let hull = nr_dom.full_mask_set().cloned().unwrap_or_else(IntervalSet::full);
+                let hull = nr_dom
+                    .full_mask_set()
+                    .cloned()
+                    .unwrap_or_else(IntervalSet::full);
                 let (lo, hi) = match (hull.intervals().first(), hull.intervals().last()) {
                     (Some(f), Some(l)) => (f.0, l.1),
                     _ => (0, u32::MAX),

@@ -257,7 +257,7 @@ impl WordDom {
         prefix: u32,
         depth: u32,
         relevant: u32,
-        failed: &mut HashSet<(u32, Vec<Vec<(u32, u32)>>)>,
+        failed: &mut HashSet<Subproblem>,
     ) -> Option<u32> {
         let low = if depth == 32 {
             u32::MAX
@@ -301,6 +301,9 @@ impl WordDom {
     }
 }
 
+/// A subproblem of [`WordDom::search`]: the depth and each constraint's window.
+type Subproblem = (u32, Vec<Vec<(u32, u32)>>);
+
 /// `set ∩ [base, base | low]`, shifted down by `base` (whose bits in `low` are 0).
 fn window(set: &IntervalSet, base: u32, low: u32) -> Vec<(u32, u32)> {
     let hi = base | low;
@@ -332,7 +335,11 @@ mod tests {
                 for a in 0u32..64 {
                     let (f, fr, aa) = (fixed << 26, free << 26, a << 26);
                     let want = brute_next(aa, f, fr);
-                    assert_eq!(next_at_least(aa, f, fr), want, "a {a} fixed {fixed} free {free}");
+                    assert_eq!(
+                        next_at_least(aa, f, fr),
+                        want,
+                        "a {a} fixed {fixed} free {free}"
+                    );
                     // And at the bottom (the brute force is short there only when it succeeds
                     // quickly; restrict to the cases it does).
                     if let Some(w) = (a..64).find(|y| y & !free == fixed) {
@@ -359,7 +366,7 @@ mod tests {
             let mut d = WordDom::default();
             for _ in 0..(next() % 4) {
                 let m = masks[(next() % 5) as usize];
-                let v = next() % 16 | if next() % 3 == 0 { 0x8000_0000 } else { 0 };
+                let v = (next() % 16) | if next() % 3 == 0 { 0x8000_0000 } else { 0 };
                 let set = match next() % 5 {
                     0 => IntervalSet::single(v & m),
                     1 => IntervalSet::except(v & m),
@@ -389,7 +396,13 @@ mod tests {
         let s = IntervalSet::except(5).intersect(&IntervalSet::range(3, 9));
         assert_eq!(s.intervals(), &[(3, 4), (6, 9)]);
         assert!(s.contains(4) && !s.contains(5));
-        assert_eq!(s.complement().intervals(), &[(0, 2), (5, 5), (10, u32::MAX)]);
-        assert_eq!(IntervalSet::of_values([3, 1, 2, 7]).intervals(), &[(1, 3), (7, 7)]);
+        assert_eq!(
+            s.complement().intervals(),
+            &[(0, 2), (5, 5), (10, u32::MAX)]
+        );
+        assert_eq!(
+            IntervalSet::of_values([3, 1, 2, 7]).intervals(),
+            &[(1, 3), (7, 7)]
+        );
     }
 }
