@@ -1,5 +1,7 @@
-//! Analyses over policies and programs: `explain` today; equivalence and decompilation
-//! build on the same emulator and IR. `cost` says what a filter costs the kernel.
+//! Analyses over policies and programs: `explain` (what happens to one call and why),
+//! `diff` (the exact semantic difference of two filters), and `cost` (what a filter costs
+//! the kernel).
 
 pub mod cost;
+pub mod diff;
 pub mod explain;
