@@ -247,7 +247,7 @@ fn bwrap_runs_the_exported_raw_bpf() {
     std::fs::write(&file, export("bwrap")).unwrap();
     let run = |seccomp: bool| {
         let mut cmd =
-            format!("exec bwrap --ro-bind / / --dev /dev --proc /proc --cap-add CAP_SYS_ADMIN");
+            "exec bwrap --ro-bind / / --dev /dev --proc /proc --cap-add CAP_SYS_ADMIN".to_string();
         if seccomp {
             cmd.push_str(" --seccomp 3");
         }
