@@ -35,10 +35,13 @@
 //!   every value; `NE LT LE GT GE` agree whenever the high word is 0 (libseccomp sees a
 //!   larger number otherwise: `NE GT GE` hold, `LT LE` fail). On 32-bit ABIs (i386, arm,
 //!   and x32 for libseccomp) libseccomp compares the low word only.
+//! - libseccomp 2.5.4 hangs on some orders of rules (a range comparison before an
+//!   equality on the same argument below a shared comparison); the exporter writes entries
+//!   without range comparisons first, which avoids it.
 //! - Syscall names the runtime's libseccomp does not know are skipped by runc without a
 //!   word (they get the default action); newer syscalls need a recent libseccomp.
 
-use super::libseccomp_conds::{to_entries, Cmp};
+use super::libseccomp_conds::{to_entries, Cmp, Op};
 use crate::arch::Arch;
 use crate::compile::{self, Program};
 use crate::ir::{Atom, Cond, Decision, Policy};
@@ -342,6 +345,15 @@ pub fn oci_profile(p: &Policy) -> Result<(Value, Vec<String>), ExportError> {
             }
         }
     }
+    // libseccomp 2.5.4 loops forever when, below a shared comparison, an `EQ`/`MASKED_EQ`
+    // rule is added after a range rule (`LE` then `MASKED_EQ` on arg1, both under `NE` on
+    // arg0); in the other order it is fine. Entries without range comparisons go first.
+    entries.sort_by_key(|(e, _)| {
+        e.args
+            .iter()
+            .filter(|c| matches!(c.op, Op::Lt | Op::Le | Op::Gt | Op::Ge))
+            .count()
+    });
     if lossy_trap || matches!(default, Action::Trap(n) if n != 0) {
         warnings.push("`trap N`: libseccomp's SCMP_ACT_TRAP carries 0, not N".into());
     }
