@@ -65,6 +65,9 @@ enum Cmd {
     /// allow-list policy that lets it run
     #[command(after_help = EXIT_CODES)]
     Record(RecordArgs),
+    /// Export a policy for container runtimes: OCI profile, Kubernetes, crun or bubblewrap BPF
+    #[command(after_help = EXIT_CODES)]
+    Export(ExportArgs),
     /// Print a built-in policy's text
     Show {
         /// Built-in policy name
@@ -251,6 +254,29 @@ struct RecordArgs {
     command: Vec<String>,
 }
 
+#[derive(Args)]
+struct ExportArgs {
+    /// Policy file or built-in name
+    policy: String,
+    /// oci: runtime-spec `linux.seccomp` JSON (runc, crun, podman); k8s: Security Profiles
+    /// Operator SeccompProfile YAML (or a kubelet profile with --localhost); crun: base64 BPF
+    /// for the `run.oci.seccomp_bpf_data` annotation; bwrap: raw BPF for `bwrap --seccomp FD`
+    #[arg(long)]
+    to: sysgate::formats::export::Target,
+    #[command(flatten)]
+    arch: ArchOpt,
+    /// k8s: write a plain profile for /var/lib/kubelet/seccomp/ and print the pod's
+    /// securityContext snippet on stderr
+    #[arg(long)]
+    localhost: bool,
+    /// k8s: metadata.name of the SeccompProfile (default: from the policy's name)
+    #[arg(long)]
+    name: Option<String>,
+    /// Write to this file (written only when the export succeeds)
+    #[arg(long, short = 'o')]
+    output: Option<PathBuf>,
+}
+
 /// A failure already reported on stderr, with the status to exit with.
 struct Fail(u8);
 
@@ -268,6 +294,7 @@ fn main() -> ExitCode {
         Cmd::Syscalls(a) => cmd_syscalls(a),
         Cmd::Import(a) => cmd_import(a),
         Cmd::Record(a) => cmd_record(a),
+        Cmd::Export(a) => cmd_export(a),
         Cmd::Policies => {
             for (name, about) in policy::builtin::list() {
                 println!("{name:<12} {about}");
@@ -1020,4 +1047,39 @@ fn cmd_record(a: RecordArgs) -> Res {
         0 => Ok(()),
         c => Err(Fail(c.clamp(0, 255) as u8)),
     }
+}
+
+fn cmd_export(a: ExportArgs) -> Res {
+    use sysgate::formats::export::{self, Target};
+    let arches = parse_arches(&a.arch)?;
+    let p = load(&a.policy, arches, true)?;
+    let opts = export::Options {
+        name: a.name.clone(),
+        localhost: a.localhost,
+        localhost_path: a
+            .output
+            .as_ref()
+            .and_then(|o| o.file_name().map(|f| f.to_string_lossy().into_owned())),
+    };
+    if a.localhost && a.to != Target::K8s {
+        return Err(err("--localhost goes with --to k8s", 2));
+    }
+    let out = export::export(&p.resolved, &p.name, a.to, &opts)
+        .map_err(|e| err(format!("{}: cannot export to {}: {e}", a.policy, a.to), 1))?;
+    for w in &out.warnings {
+        eprintln!("sysgate: warning: {}: {w}", a.policy);
+    }
+    match &a.output {
+        Some(path) => {
+            write_output(path, &out.bytes)?;
+            eprintln!("sysgate: wrote {}", path.display());
+        }
+        None => std::io::stdout()
+            .write_all(&out.bytes)
+            .map_err(|e| err(format!("cannot write to standard output: {e}"), 3))?,
+    }
+    for n in &out.notes {
+        eprintln!("sysgate: {n}");
+    }
+    Ok(())
 }
