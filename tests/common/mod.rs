@@ -14,7 +14,10 @@
 pub mod doors;
 pub mod run;
 
+// Each test file uses a different part of the harness.
+#[allow(unused_imports)]
 pub use doors::*;
+#[allow(unused_imports)]
 pub use run::*;
 
 /// Decides whether a test that needs `what` can run. When it is `available`, returns true.
