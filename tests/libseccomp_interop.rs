@@ -811,9 +811,21 @@ fn differential_random_policies() {
     if !libseccomp_available() {
         return;
     }
-    let mut rng = Rng(0x5eed_cafe_f00d_0001);
+    // A longer run: SYSGATE_DIFF_POLICIES=5000 SYSGATE_DIFF_SEED=7 cargo test --release
+    // --test libseccomp_interop differential_random_policies
+    let count = std::env::var("SYSGATE_DIFF_POLICIES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(RANDOM_POLICIES);
+    let seed = std::env::var("SYSGATE_DIFF_SEED")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map_or(0x5eed_cafe_f00d_0001, |s| {
+            s.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1
+        });
+    let mut rng = Rng(seed);
     let mut failures = Vec::new();
-    for i in 0..RANDOM_POLICIES {
+    for i in 0..count {
         let spec = random_spec(&mut rng);
         let diffs = differences(&spec, &mut rng);
         if !diffs.is_empty() {
