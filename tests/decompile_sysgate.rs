@@ -33,7 +33,11 @@ fn round_trip(prog: &[Insn]) -> String {
 
 #[test]
 fn container_policy_round_trips() {
-    let p = Policy::builtin("container").unwrap().compile().unwrap().insns;
+    let p = Policy::builtin("container")
+        .unwrap()
+        .compile()
+        .unwrap()
+        .insns;
     let text = round_trip(&p);
     assert!(text.contains("unknown errno ENOSYS"), "{text}");
 }
@@ -60,7 +64,11 @@ deny socket if domain in {AF_ALG, AF_VSOCK}
 allow personality if persona in {0, PER_LINUX32, 0x20000, 0x20008, 0xffffffff}
 deny personality
 ";
-    for arches in [None, Some(vec![Arch::X86_64]), Some(vec![Arch::Aarch64, Arch::Arm])] {
+    for arches in [
+        None,
+        Some(vec![Arch::X86_64]),
+        Some(vec![Arch::Aarch64, Arch::Arm]),
+    ] {
         round_trip(&compile(text, arches));
     }
 }
@@ -68,6 +76,10 @@ deny personality
 #[test]
 #[ignore]
 fn show_container() {
-    let p = Policy::builtin("container").unwrap().compile().unwrap().insns;
+    let p = Policy::builtin("container")
+        .unwrap()
+        .compile()
+        .unwrap()
+        .insns;
     println!("{}", round_trip(&p));
 }

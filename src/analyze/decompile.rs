@@ -275,7 +275,11 @@ pub fn decompile(prog: &[Insn], opts: &Options) -> Result<Decompiled, DecompileE
         if d.constrain(u32::MAX, &foreign) && d.solve().is_some() {
             let w = d.full_mask_set().map_or(1, count);
             add_weight(&mut foreign_rets, l.ret, w);
-            if l.words.iter().enumerate().any(|(i, w)| i != W_ARCH && !w.is_unconstrained()) {
+            if l.words
+                .iter()
+                .enumerate()
+                .any(|(i, w)| i != W_ARCH && !w.is_unconstrained())
+            {
                 foreign_depends = true;
             }
         }
@@ -413,7 +417,10 @@ fn section(
         if l.words[2..].iter().any(|w| !w.is_unconstrained()) {
             depends_on_args = true;
         }
-        let set = d.full_mask_set().cloned().unwrap_or_else(|| outside.clone());
+        let set = d
+            .full_mask_set()
+            .cloned()
+            .unwrap_or_else(|| outside.clone());
         add_weight(&mut rets, l.ret, count(&set));
         match by_ret.iter_mut().find(|(r, _)| *r == l.ret) {
             Some((_, s)) => *s = s.complement().intersect(&set.complement()).complement(),
@@ -635,12 +642,12 @@ fn arg_cond(arg: u8, bits: u8, lo: &WordDom, hi: &WordDom) -> Result<Cond, Strin
                 for &(a, b) in sh.intervals() {
                     for h in a..=b {
                         for &(x, y) in sl.intervals() {
-                            let (lo64, hi64) =
-                                (u64::from(h) << 32 | u64::from(x), u64::from(h) << 32 | u64::from(y));
+                            let (lo64, hi64) = (
+                                u64::from(h) << 32 | u64::from(x),
+                                u64::from(h) << 32 | u64::from(y),
+                            );
                             match ivs.last_mut() {
-                                Some(last) if last.1.checked_add(1) == Some(lo64) => {
-                                    last.1 = hi64
-                                }
+                                Some(last) if last.1.checked_add(1) == Some(lo64) => last.1 = hi64,
                                 _ => ivs.push((lo64, hi64)),
                             }
                         }
@@ -786,7 +793,9 @@ pub fn decompile_text(
             diff::diff(prog, &c.insns, &o).map_err(|e| e.to_string())
         });
     match check {
-        Err(e) => notes.push(format!("the text could not be checked against the program: {e}")),
+        Err(e) => notes.push(format!(
+            "the text could not be checked against the program: {e}"
+        )),
         Ok(r) if !r.equivalent => {
             const SHOWN: usize = 8;
             let mut parts: Vec<String> = r
