@@ -73,13 +73,146 @@ deny personality
     }
 }
 
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn pick<T: Copy>(&mut self, v: &[T]) -> T {
+        v[self.below(v.len())]
+    }
+}
+
+fn value(rng: &mut Rng) -> u64 {
+    match rng.below(6) {
+        0 => 0,
+        1 => rng.next() % 16,
+        2 => 1 << rng.below(64),
+        3 => u64::from(u32::MAX),
+        4 => rng.next() & 0xffff_ffff,
+        _ => rng.next(),
+    }
+}
+
+fn cond(rng: &mut Rng, depth: usize) -> String {
+    let x = format!("arg{}", rng.below(6));
+    match if depth > 1 {
+        rng.below(6)
+    } else {
+        rng.below(9)
+    } {
+        0 => format!(
+            "{x} {} {:#x}",
+            rng.pick(&["==", "!=", "<", "<=", ">", ">="]),
+            value(rng)
+        ),
+        1 => format!("{x} & {:#x}", value(rng) | 1),
+        2 => {
+            let m = value(rng) | 1;
+            format!(
+                "({x} & {m:#x}) {} {:#x}",
+                rng.pick(&["==", "!="]),
+                value(rng) & m
+            )
+        }
+        3 | 4 => {
+            let vals: Vec<String> = (0..1 + rng.below(4))
+                .map(|_| format!("{:#x}", value(rng)))
+                .collect();
+            format!(
+                "{x} {} {{{}}}",
+                rng.pick(&["in", "not in"]),
+                vals.join(", ")
+            )
+        }
+        5 => format!("{x} > {:#x}", value(rng)),
+        6 => format!("({} && {})", cond(rng, depth + 1), cond(rng, depth + 1)),
+        7 => format!("({} || {})", cond(rng, depth + 1), cond(rng, depth + 1)),
+        _ => format!("!({})", cond(rng, depth + 1)),
+    }
+}
+
+const POOL: [&str; 16] = [
+    "read",
+    "write",
+    "openat",
+    "mmap",
+    "mprotect",
+    "ioctl",
+    "prctl",
+    "clone",
+    "socket",
+    "personality",
+    "kill",
+    "getpid",
+    "execve",
+    "unshare",
+    "fcntl",
+    "futex",
+];
+const ACTIONS: [&str; 7] = [
+    "allow",
+    "deny",
+    "errno EACCES",
+    "kill",
+    "trap 3",
+    "log",
+    "errno ENOSYS",
+];
+
+/// Random policies with argument conditions, on various architecture sets.
 #[test]
-#[ignore]
-fn show_container() {
-    let p = Policy::builtin("container")
-        .unwrap()
-        .compile()
-        .unwrap()
-        .insns;
-    println!("{}", round_trip(&p));
+fn random_policies_round_trip() {
+    let mut rng = Rng(0x5eed_dec0_0000_0001);
+    let arch_sets: [Option<Vec<Arch>>; 5] = [
+        Some(vec![Arch::X86_64]),
+        Some(vec![Arch::X86_64, Arch::I386, Arch::X32]),
+        Some(vec![Arch::Aarch64]),
+        Some(vec![Arch::S390x]),
+        Some(vec![Arch::Riscv64, Arch::Ppc64le]),
+    ];
+    let mut checked = 0;
+    for i in 0..60 {
+        let mut text = format!(
+            "default {}\nunknown {}\nbadarch {}\n",
+            rng.pick(&ACTIONS),
+            rng.pick(&ACTIONS),
+            rng.pick(&ACTIONS)
+        );
+        for _ in 0..1 + rng.below(10) {
+            let sc = rng.pick(&POOL);
+            if rng.below(3) == 0 {
+                text.push_str(&format!("{} {sc}\n", rng.pick(&ACTIONS)));
+            } else {
+                text.push_str(&format!(
+                    "{} {sc} if {}\n",
+                    rng.pick(&ACTIONS),
+                    cond(&mut rng, 0)
+                ));
+            }
+        }
+        let arches = arch_sets[i % arch_sets.len()].clone();
+        let src = policy::diag::Source::new("t.policy", text.as_str());
+        let Ok(p) = Policy::from_source(src, &policy::Options { arches }) else {
+            continue;
+        };
+        let Ok(prog) = p.compile() else { continue };
+        let (d, notes) = decompile_text(&prog.insns, &Options::default(), &[])
+            .unwrap_or_else(|e| panic!("case {i}: {e}\n{text}"));
+        assert!(
+            notes.is_empty(),
+            "case {i}: {notes:#?}\n{text}\n--- decompiled:\n{d}"
+        );
+        round_trip(&prog.insns);
+        checked += 1;
+    }
+    assert!(checked >= 40, "only {checked} random policies compiled");
 }
