@@ -273,7 +273,8 @@ pub fn decompile(prog: &[Insn], opts: &Options) -> Result<Decompiled, DecompileE
     for l in &leaves {
         let mut d = l.words[W_ARCH].clone();
         if d.constrain(u32::MAX, &foreign) && d.solve().is_some() {
-            let w = d.full_mask_set().map_or(1, count);
+            let nrs = l.words[W_NR].full_mask_set().map_or(1 << 32, count);
+            let w = d.full_mask_set().map_or(1, count).saturating_mul(nrs);
             add_weight(&mut foreign_rets, l.ret, w);
             if l.words
                 .iter()
@@ -293,7 +294,8 @@ pub fn decompile(prog: &[Insn], opts: &Options) -> Result<Decompiled, DecompileE
             list.join(", "),
             action_text(badarch)
         ));
-    } else if foreign_depends {
+    }
+    if foreign_depends {
         notes.push(
             "the program does not check every architecture before looking at the syscall \
              number or arguments (unknown architectures all get the same action anyway)"
