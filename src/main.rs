@@ -1107,7 +1107,7 @@ fn cmd_dump(a: DumpArgs) -> Res {
                     arches: arches.clone(),
                     ..Default::default()
                 };
-                match decompile::decompile_text(prog, &opts, &[about.clone()]) {
+                match decompile::decompile_text(prog, &opts, std::slice::from_ref(&about)) {
                     Ok((text, _)) => text.into_bytes(),
                     Err(e) => {
                         eprintln!(
