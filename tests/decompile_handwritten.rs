@@ -26,9 +26,15 @@ fn instruction_pointer_check_is_noted() {
         .iter()
         .find(|n| n.contains("instruction_pointer"))
         .unwrap_or_else(|| panic!("{:#?}", d.notes));
-    assert!(note.contains("instruction 6") && note.contains("execve"), "{note}");
+    assert!(
+        note.contains("instruction 6") && note.contains("execve"),
+        "{note}"
+    );
     let (text, _) = decompile_text(&prog, &Options::default(), &[]).unwrap();
-    assert!(text.contains("# note:") && text.contains("deny execve"), "{text}");
+    assert!(
+        text.contains("# note:") && text.contains("deny execve"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -85,7 +91,9 @@ fn missing_arch_check_is_noted() {
     ];
     let d = decompile(&prog, &Options::default()).unwrap();
     assert!(
-        d.notes.iter().any(|n| n.contains("does not check every architecture")),
+        d.notes
+            .iter()
+            .any(|n| n.contains("does not check every architecture")),
         "{:#?}",
         d.notes
     );

@@ -73,7 +73,6 @@ deny personality
     }
 }
 
-
 struct Rng(u64);
 
 impl Rng {
