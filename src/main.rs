@@ -68,6 +68,14 @@ enum Cmd {
     /// Export a policy for container runtimes: OCI profile, Kubernetes, crun or bubblewrap BPF
     #[command(after_help = EXIT_CODES)]
     Export(ExportArgs),
+    /// Decompile a raw BPF filter (sysgate's, libseccomp's, runc's, any seccomp cBPF) into
+    /// policy text; what the language cannot say is written as `# note:` comments
+    #[command(after_help = EXIT_CODES)]
+    Decompile(DecompileArgs),
+    /// Read the seccomp filters of a running process (needs root: ptrace and
+    /// CAP_SYS_ADMIN) and show them as policy text, disassembly or raw BPF
+    #[command(after_help = EXIT_CODES)]
+    Dump(DumpArgs),
     /// Print a built-in policy's text
     Show {
         /// Built-in policy name
@@ -216,6 +224,33 @@ struct RunArgs {
 }
 
 #[derive(Args)]
+struct DecompileArgs {
+    /// Raw BPF file (`-` for standard input)
+    file: String,
+    /// Decompile only these architectures (default: those the program handles)
+    #[command(flatten)]
+    arch: ArchOpt,
+    /// Write the policy to this file instead of standard output
+    #[arg(long, short = 'o')]
+    output: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct DumpArgs {
+    /// Process id
+    pid: i32,
+    /// Output: policy (decompiled text), disasm, or raw (struct sock_filter bytes)
+    #[arg(long, short = 'f', default_value = "policy", value_parser = ["policy", "disasm", "raw"])]
+    format: String,
+    /// For the policy format: decompile only these architectures
+    #[command(flatten)]
+    arch: ArchOpt,
+    /// Write to this file (with several filters: OUT.0, OUT.1, …; 0 is the newest)
+    #[arg(long, short = 'o')]
+    output: Option<PathBuf>,
+}
+
+#[derive(Args)]
 struct ImportArgs {
     /// Docker profile (`defaultAction`, `syscalls`…) or OCI `config.json` (`linux.seccomp`)
     profile: PathBuf,
@@ -295,6 +330,8 @@ fn main() -> ExitCode {
         Cmd::Import(a) => cmd_import(a),
         Cmd::Record(a) => cmd_record(a),
         Cmd::Export(a) => cmd_export(a),
+        Cmd::Decompile(a) => cmd_decompile(a),
+        Cmd::Dump(a) => cmd_dump(a),
         Cmd::Policies => {
             for (name, about) in policy::builtin::list() {
                 println!("{name:<12} {about}");
@@ -1080,6 +1117,91 @@ fn cmd_export(a: ExportArgs) -> Res {
     }
     for n in &out.notes {
         eprintln!("sysgate: {n}");
+    }
+    Ok(())
+}
+
+fn cmd_decompile(a: DecompileArgs) -> Res {
+    use sysgate::analyze::decompile;
+    let prog = read_bpf(&a.file)?;
+    let opts = decompile::Options {
+        arches: parse_arches(&a.arch)?,
+        ..Default::default()
+    };
+    let header = vec![format!("decompiled from {} by sysgate decompile", a.file)];
+    let (text, notes) = decompile::decompile_text(&prog, &opts, &header)
+        .map_err(|e| err(format!("{}: {e}", a.file), 1))?;
+    for n in &notes {
+        eprintln!("sysgate: note: {n}");
+    }
+    match &a.output {
+        Some(path) => {
+            write_output(path, text.as_bytes())?;
+            eprintln!("sysgate: wrote {}", path.display());
+        }
+        None => print!("{text}"),
+    }
+    Ok(())
+}
+
+fn cmd_dump(a: DumpArgs) -> Res {
+    use sysgate::analyze::decompile;
+    use sysgate::sandbox::dump;
+    let arches = parse_arches(&a.arch)?;
+    let filters = dump::read_filters(a.pid).map_err(|e| err(e, 1))?;
+    let total = filters.len();
+    for (i, prog) in filters.iter().enumerate() {
+        let about = format!(
+            "filter {i} of {total} of process {} ({} instructions; 0 is the most recently \
+             installed; the kernel runs every filter and the most severe action wins)",
+            a.pid,
+            prog.len()
+        );
+        let data: Vec<u8> = match a.format.as_str() {
+            "raw" => sysgate::bpf::to_bytes(prog),
+            "disasm" => format!(
+                "# {about}\n{}",
+                sysgate::bpf::disasm::disassemble(prog, arches.as_deref())
+            )
+            .into_bytes(),
+            _ => {
+                let opts = decompile::Options {
+                    arches: arches.clone(),
+                    ..Default::default()
+                };
+                match decompile::decompile_text(prog, &opts, std::slice::from_ref(&about)) {
+                    Ok((text, _)) => text.into_bytes(),
+                    Err(e) => {
+                        eprintln!(
+                            "sysgate: filter {i}: cannot decompile ({e}); showing its disassembly"
+                        );
+                        format!(
+                            "# {about}\n{}",
+                            sysgate::bpf::disasm::disassemble(prog, arches.as_deref())
+                        )
+                        .into_bytes()
+                    }
+                }
+            }
+        };
+        match &a.output {
+            Some(path) => {
+                let path = if total == 1 {
+                    path.clone()
+                } else {
+                    PathBuf::from(format!("{}.{i}", path.display()))
+                };
+                write_output(&path, &data)?;
+                eprintln!("sysgate: wrote {}", path.display());
+            }
+            None => {
+                let mut out = std::io::stdout().lock();
+                let sep = if i > 0 && a.format != "raw" { "\n" } else { "" };
+                out.write_all(sep.as_bytes())
+                    .and_then(|()| out.write_all(&data))
+                    .map_err(|e| err(format!("cannot write standard output: {e}"), 3))?;
+            }
+        }
     }
     Ok(())
 }

@@ -197,8 +197,9 @@ fn masked(w: u8, mask: u32) -> Sym {
     }
 }
 
+/// The registers and scratch cells of one program (shared with `decompile`).
 #[derive(Clone, Copy, Debug)]
-struct Regs {
+pub(crate) struct Regs {
     a: Sym,
     x: Sym,
     mem: [Sym; 16],
@@ -215,7 +216,7 @@ impl Default for Regs {
 }
 
 /// Where one program stopped.
-enum Stop {
+pub(crate) enum Stop {
     Ret(u32),
     /// `(word[w] & mask) ∈ t` goes to `jt`, `∈ f` (the complement) to `jf`.
     Branch {
@@ -251,8 +252,14 @@ fn alu_const(op: u16, a: u32, b: u32) -> u32 {
     }
 }
 
-/// Runs `prog` from `*pc` until a `ret` or a jump that depends on the input.
-fn advance(prog: &[Insn], side: Side, pc: &mut usize, r: &mut Regs) -> Result<Stop, DiffError> {
+/// Runs `prog` from `*pc` until a `ret` or a jump that depends on the input (also used by
+/// `decompile`, which explores one program the same way).
+pub(crate) fn advance(
+    prog: &[Insn],
+    side: Side,
+    pc: &mut usize,
+    r: &mut Regs,
+) -> Result<Stop, DiffError> {
     loop {
         let at = *pc;
         let i = prog[at];

@@ -3,5 +3,6 @@
 //! the kernel).
 
 pub mod cost;
+pub mod decompile;
 pub mod diff;
 pub mod explain;

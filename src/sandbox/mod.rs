@@ -12,6 +12,7 @@
 
 pub mod apply;
 pub mod decode;
+pub mod dump;
 pub mod exec;
 pub mod landlock;
 pub mod notify;

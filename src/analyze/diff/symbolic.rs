@@ -208,6 +208,12 @@ impl WordDom {
         !set.is_empty()
     }
 
+    /// The constraints, `(mask, set)` pairs (for `decompile`, which writes them back as
+    /// argument conditions).
+    pub fn constraints(&self) -> &[(u32, IntervalSet)] {
+        &self.cons
+    }
+
     /// Whether `v` satisfies every constraint.
     pub fn contains(&self, v: u32) -> bool {
         self.cons.iter().all(|(m, s)| s.contains(v & m))

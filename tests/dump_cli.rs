@@ -1,0 +1,168 @@
+//! `sysgate dump PID` and `sysgate decompile FILE`, end to end.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use sysgate::analyze::diff;
+use sysgate::policy::Policy;
+
+fn sysgate() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_sysgate"))
+}
+
+fn is_root() -> bool {
+    // SAFETY: getuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// Kills and reaps the child on drop.
+struct Reaped(Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The pid of the `sleep` that `sysgate run` execs (the same process: run execs in a child
+/// it forks, so wait for a child of `run` whose Seccomp field is 2).
+fn sandboxed_sleep() -> (Reaped, i32) {
+    let child = sysgate()
+        .args(["run", "-p", "container", "--", "sleep", "30"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let run_pid = child.id() as i32;
+    let guard = Reaped(child);
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(10) {
+        for pid in [run_pid].into_iter().chain(children(run_pid)) {
+            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+            if comm.trim() == "sleep" && status.contains("Seccomp:\t2") {
+                return (guard, pid);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("the sandboxed sleep did not start");
+}
+
+fn children(pid: i32) -> Vec<i32> {
+    let path = format!("/proc/{pid}/task/{pid}/children");
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|s| s.parse().ok())
+        .collect()
+}
+
+#[test]
+fn dump_of_a_sandboxed_process_is_equivalent_to_container() {
+    if !is_root() {
+        println!("SKIP: dump needs root");
+        return;
+    }
+    let (_guard, pid) = sandboxed_sleep();
+    let out = sysgate().args(["dump", &pid.to_string()]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("filter 0 of 1"), "{text}");
+    let again = Policy::parse("dumped.policy", &text)
+        .unwrap()
+        .compile()
+        .unwrap()
+        .insns;
+    let native = Policy::builtin("container")
+        .unwrap()
+        .compile()
+        .unwrap()
+        .insns;
+    let r = diff::diff(&native, &again, &diff::Options::default()).unwrap();
+    assert!(r.equivalent, "{:#?}\n{text}", r.differences);
+
+    // Raw: exactly the installed program; disasm names it.
+    let raw = sysgate()
+        .args(["dump", &pid.to_string(), "--format", "raw"])
+        .output()
+        .unwrap();
+    assert_eq!(raw.stdout, sysgate::bpf::to_bytes(&native));
+    let dis = sysgate()
+        .args(["dump", &pid.to_string(), "-f", "disasm"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&dis.stdout).contains("AUDIT_ARCH_X86_64"));
+    // SAFETY: signalling the sleep this test started.
+    unsafe {
+        libc::kill(pid, libc::SIGKILL);
+    }
+}
+
+#[test]
+fn dump_of_a_process_without_filter_says_so() {
+    let mut child = Command::new("sleep").arg("30").spawn().unwrap();
+    let out = sysgate()
+        .args(["dump", &child.id().to_string()])
+        .output()
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("has no seccomp filter"), "{err}");
+}
+
+#[test]
+fn dump_of_a_missing_process_says_so() {
+    let out = sysgate().args(["dump", "2147483646"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no process with id 2147483646"), "{err}");
+}
+
+#[test]
+fn decompile_cli_round_trips_a_compiled_policy() {
+    let dir = std::env::temp_dir().join(format!("sysgate-decompile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bpf = dir.join("container.bpf");
+    let out = sysgate()
+        .args(["compile", "container", "-o"])
+        .arg(&bpf)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let pol = dir.join("back.policy");
+    let out = sysgate()
+        .arg("decompile")
+        .arg(&bpf)
+        .arg("-o")
+        .arg(&pol)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = sysgate().arg("diff").arg(&bpf).arg(&pol).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // One architecture only.
+    let out = sysgate()
+        .arg("decompile")
+        .arg(&bpf)
+        .args(["--arch", "aarch64"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("arch aarch64\n"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
