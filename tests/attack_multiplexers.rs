@@ -58,12 +58,14 @@ fn socketcall_follows_the_rules_of_socket_calls() {
         i386(&prog, SOCKETCALL, [SYS_SOCKET, 0, 0, 0, 0, 0]),
         Some(EFAULT)
     );
-    // An allow-list that does not allow connect refuses it through socketcall as well.
-    let allow = program(
-        "default errno 73\narch x86_64 i386 x32\nallow write exit_group socket socketcall\n",
-    );
+    // An allow-list that allows socket but not connect: the same through socketcall.
+    let allow = program("default errno 73\narch x86_64 i386 x32\nallow write exit_group socket\n");
     assert_eq!(
         i386(&allow, SOCKETCALL, [SYS_SOCKET, 0, 0, 0, 0, 0]),
         Some(EFAULT)
+    );
+    assert_eq!(
+        i386(&allow, SOCKETCALL, [SYS_CONNECT, 0, 0, 0, 0, 0]),
+        Some(73)
     );
 }
