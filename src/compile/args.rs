@@ -41,12 +41,86 @@ pub fn cond(dag: &mut Dag, arch: Arch, c: &Cond, t: NodeId, f: NodeId) -> NodeId
             .iter()
             .rev()
             .fold(t, |next, c| cond(dag, arch, c, next, f)),
-        Cond::Or(v) => v
-            .iter()
-            .rev()
-            .fold(f, |next, c| cond(dag, arch, c, t, next)),
+        Cond::Or(v) => or(dag, arch, v, t, f),
         Cond::Atom(a) => atom(dag, arch, a, t, f),
     }
+}
+
+/// Value sets at least this large are searched with `jge` instead of a `jeq` chain.
+const SET_SEARCH_MIN: usize = 8;
+
+/// A searched set ends in `jeq` chains of at most this many values.
+const SET_LEAF: usize = 4;
+
+/// `c1 || c2 || …`, tried in order. Large value sets (`x in {…}`: many `==` on the same
+/// argument) are gathered at the place of their first member and binary-searched.
+fn or(dag: &mut Dag, arch: Arch, v: &[Cond], t: NodeId, f: NodeId) -> NodeId {
+    // 32-bit parameters only for now: a 64-bit set grouped by high word is so much smaller
+    // than its chain that tests/data/bad/too_long.policy (a set of 64-bit `addr` values)
+    // would compile; that test needs a larger example first.
+    let key = |c: &Cond| match c {
+        Cond::Atom(
+            a @ Atom {
+                test: Test::Eq(x),
+                bits: 32,
+                ..
+            },
+        ) if a.constant().is_none() => Some(((a.arg, a.bits), *x)),
+        _ => None,
+    };
+    let mut sets: Vec<((u8, u8), Vec<u64>)> = Vec::new();
+    for (k, x) in v.iter().filter_map(key) {
+        match sets.iter_mut().find(|s| s.0 == k) {
+            Some(s) => s.1.push(x),
+            None => sets.push((k, vec![x])),
+        }
+    }
+    sets.retain(|s| s.1.len() >= SET_SEARCH_MIN);
+    if sets.is_empty() {
+        return v
+            .iter()
+            .rev()
+            .fold(f, |next, c| cond(dag, arch, c, t, next));
+    }
+    // The alternatives in order, each large set once (at its first member).
+    let mut next = f;
+    for (i, c) in v.iter().enumerate().rev() {
+        match key(c).and_then(|(k, _)| sets.iter().position(|s| s.0 == k).map(|p| (k, p))) {
+            Some((k, p)) => {
+                let first = v.iter().position(|c| key(c).is_some_and(|(k2, _)| k2 == k));
+                if first == Some(i) {
+                    next = member(dag, arch, sets[p].0 .0, &sets[p].1, t, next);
+                }
+            }
+            None => next = cond(dag, arch, c, t, next),
+        }
+    }
+    next
+}
+
+/// `arg in values` for a 32-bit parameter: one load, then a search.
+fn member(dag: &mut Dag, arch: Arch, arg: u8, values: &[u64], t: NodeId, f: NodeId) -> NodeId {
+    let (lo_off, _) = arg_offsets(arch, arg);
+    let mut los: Vec<u32> = values.iter().map(|&x| x as u32).collect();
+    los.sort_unstable();
+    los.dedup();
+    let s = search(dag, &los, t, f);
+    dag.load(lo_off, s)
+}
+
+/// Whether the accumulator is one of the sorted `values`: a `jge` search down to short
+/// `jeq` chains.
+fn search(dag: &mut Dag, values: &[u32], t: NodeId, f: NodeId) -> NodeId {
+    if values.len() <= SET_LEAF {
+        return values
+            .iter()
+            .rev()
+            .fold(f, |next, &x| dag.jump(BPF_JEQ, x, t, next));
+    }
+    let mid = values.len() / 2;
+    let upper = search(dag, &values[mid..], t, f);
+    let lower = search(dag, &values[..mid], t, f);
+    dag.jump(BPF_JGE, values[mid], upper, lower)
 }
 
 fn split(v: u64) -> (u32, u32) {

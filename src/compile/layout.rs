@@ -1,40 +1,43 @@
-//! The shape of the whole filter: the architecture check, then per architecture a short
-//! `jeq` chain for the hottest argument-checked syscalls, then a search over syscall-number
-//! ranges.
+//! The shape of the whole filter: the architecture check (the ABI with the most expected
+//! calls first), then per architecture a search over syscall-number ranges, on the native
+//! ABI preceded by a short `jeq` chain for the hottest numbers when that pays.
 //!
 //! Numbers that share a decision and are contiguous (counting numbers absent from the table
 //! as `unknown`) form one range. The ranges are searched with `jge`, in a tree that
 //! minimises the expected number of comparisons under [`Weights`] (an optimal alphabetic
 //! tree, built by dynamic programming with Knuth's monotone-root speed-up, O(n²)). Every
-//! range also carries a small weight per syscall it holds, so cold syscalls never end up far
-//! deeper than in a balanced tree. With no weights, the tree is balanced by syscall count.
+//! range also carries a small weight per syscall it holds ([`FLOOR`]), so that cold syscalls
+//! stay ordered sensibly. With no weights, the tree is balanced by syscall count.
 //!
 //! On x86_64 the x32 half of the number space (bit 30 set, except `-1`) is just one more
-//! range of the x86_64 tree, leading to the x32 tree; it costs hot x86_64 syscalls nothing.
+//! range of the x86_64 tree, leading to the x32 tree, weighted by the x32 share of the calls
+//! (it sinks to the bottom when the mix is native).
 //!
 //! Only `ld` of `nr`/`arch`, `jeq`/`jge #k` and `ret` are used on the way to an
 //! unconditional decision, the shape the kernel's per-syscall action cache can prove
 //! constant (kernel/seccomp.c, `seccomp_is_const_allow`); argument loads appear only below a
 //! node that has already singled out one syscall number.
 //!
-//! The hot-syscall chain (gVisor's idea): unconditionally allowed syscalls are served by the
-//! kernel's cache and never run the filter, so the calls that do run it are mostly the
-//! argument-checked ones. When one of them carries a large share of the expected calls that
-//! cannot be cached (and at least 3% of all calls), a `jeq` for it goes in front of the tree.
+//! The front chain: a `jeq` for a very hot number costs every other call one comparison,
+//! and takes that number out of the tree (a lone allowed number between denied ones, as in
+//! an allow-list, then stops splitting its neighbours). For m = 0, 1, … up to
+//! [`MAX_FRONT`] hottest numbers the expected cost of chain plus re-planned tree is
+//! compared, stopping at the first that does not pay.
 //!
 //! A syscall alone in a sea of another decision (`A x A`, up to `A x A y A z A`) can be
 //! split off with a short `jeq` chain instead of two `jge` each; the tree takes the chain
 //! when it is cheaper under the weights.
 //!
 //! What it does badly: the Knuth bounds are only exact without the chains, so the tree can
-//! be slightly off the optimum; only chains of up to three `jeq` are considered.
+//! be slightly off the optimum; only chains of up to three `jeq` are considered; nothing
+//! bounds the depth of cold syscalls except the floor weight, so the worst case can exceed a
+//! balanced tree's.
 
 use super::args;
 use super::dag::{Dag, NodeId};
 use crate::arch::{Arch, X32_SYSCALL_BIT};
 use crate::bpf::insn::{BPF_JEQ, BPF_JGE};
 use crate::ir::{ArchSection, Decision, Policy};
-use crate::policy::ast::Action;
 use std::collections::HashMap;
 
 /// Offsets in `seccomp_data`.
@@ -42,15 +45,8 @@ pub const OFF_NR: u32 = 0;
 pub const OFF_ARCH: u32 = 4;
 
 /// The weight every syscall in the table gets on top of its share of the mix (the mix is
-/// normalised to 1). It bounds how deep a cold syscall can sink.
-const FLOOR: f64 = 1e-3;
-
-/// A syscall goes in front only with at least this share of all calls: every other call
-/// pays one instruction for it when the filter runs.
-const MIN_HOT: f64 = 0.03;
-
-/// At most this many syscalls are tested with `jeq` before the tree.
-const MAX_HOT: usize = 3;
+/// normalised to 1): it orders the cold part of the tree.
+const FLOOR: f64 = 1e-5;
 
 /// How often each (arch, syscall number) is expected to be called; drives where the search
 /// tree splits. Missing entries count as rare.
@@ -109,143 +105,218 @@ impl Weights {
 pub fn filter(dag: &mut Dag, policy: &Policy, weights: &Weights) -> NodeId {
     let bad = dag.ret(policy.badarch.action.ret_value());
     let mut next = bad;
-    // Group sections by AUDIT_ARCH value (x86_64 and x32 share one).
-    let mut audits: Vec<u32> = Vec::new();
+    // Group sections by AUDIT_ARCH value (x86_64 and x32 share one); the one with the most
+    // expected calls is tested first (ties keep the policy's order).
+    let mut audits: Vec<(u32, f64)> = Vec::new();
     for s in &policy.sections {
-        if !audits.contains(&s.arch.audit_arch()) {
-            audits.push(s.arch.audit_arch());
+        let w = weights.total(s.arch);
+        match audits.iter_mut().find(|a| a.0 == s.arch.audit_arch()) {
+            Some(a) => a.1 += w,
+            None => audits.push((s.arch.audit_arch(), w)),
         }
     }
+    audits.sort_by(|a, b| b.1.total_cmp(&a.1));
     let here = |a: Arch| policy.sections.iter().find(|s| s.arch == a);
-    for &audit in audits.iter().rev() {
+    let mut scratch = Scratch::default();
+    let native = audits.first().map(|a| a.0);
+    for &(audit, _) in audits.iter().rev() {
+        // Only the native ABI's search gets a `jeq` front: the mix is recorded there, and
+        // each one costs a full search plan.
+        let front = Some(audit) == native;
         let body = if audit == Arch::X86_64.audit_arch() {
             // One tree over the whole number space: x86_64 below bit 30 and at -1, the x32
             // tree (or badarch) for the rest.
             let x32 = match here(Arch::X32) {
                 Some(s) => {
-                    let p = prepare(dag, s, weights);
-                    let ranges = clip(&p.ranges, X32_SYSCALL_BIT, u32::MAX - 1);
-                    let node = tree(dag, &ranges);
-                    (node, p.ranges.iter().map(|r| r.2).sum::<f64>())
+                    let t = table(dag, s, weights);
+                    (
+                        section(dag, &t, Half::X32, false, &mut scratch),
+                        x32_weight(s, weights),
+                    )
                 }
                 None => (bad, FLOOR),
             };
             match here(Arch::X86_64) {
                 Some(s) => {
-                    let p = prepare(dag, s, weights);
-                    let mut ranges = clip(&p.ranges, 0, X32_SYSCALL_BIT - 1);
-                    ranges.push((X32_SYSCALL_BIT, x32.0, x32.1));
-                    let minus_one = clip(&p.ranges, u32::MAX, u32::MAX)[0];
-                    ranges.push(minus_one);
-                    let ranges = merge(ranges);
-                    let t = tree(dag, &ranges);
-                    let body = hot_chain(dag, &p.hot, t);
-                    dag.load(OFF_NR, body)
+                    let t = table(dag, s, weights);
+                    section(dag, &t, Half::X86_64(x32), front, &mut scratch)
                 }
                 None => {
                     let minus_one = dag.jump(BPF_JEQ, u32::MAX, bad, x32.0);
-                    let split = dag.jump(BPF_JGE, X32_SYSCALL_BIT, minus_one, bad);
-                    dag.load(OFF_NR, split)
+                    dag.jump(BPF_JGE, X32_SYSCALL_BIT, minus_one, bad)
                 }
             }
         } else {
-            let s = policy
+            policy
                 .sections
                 .iter()
                 .find(|s| s.arch.audit_arch() == audit)
                 .map(|s| {
-                    let p = prepare(dag, s, weights);
-                    let t = tree(dag, &p.ranges);
-                    hot_chain(dag, &p.hot, t)
+                    let t = table(dag, s, weights);
+                    section(dag, &t, Half::All, front, &mut scratch)
                 })
-                .unwrap_or(bad);
-            dag.load(OFF_NR, s)
+                .unwrap_or(bad)
         };
+        let body = dag.load(OFF_NR, body);
         next = dag.jump(BPF_JEQ, audit, body, next);
     }
     dag.load(OFF_ARCH, next)
 }
 
+/// The weight of the whole x32 half inside the x86_64 tree: its calls relative to the
+/// x86_64 mix (each section's own tree is normalised to its own total), plus the floor of
+/// each syscall it holds.
+fn x32_weight(s: &ArchSection, weights: &Weights) -> f64 {
+    let native = weights.total(Arch::X86_64);
+    let calls = if native > 0.0 {
+        weights.total(Arch::X32) / native
+    } else {
+        0.0
+    };
+    calls + FLOOR * s.syscalls.len() as f64
+}
+
 /// A range: its first number, its code, its weight. It extends to the next range's start.
 type Range = (u32, NodeId, f64);
 
-struct Prepared {
-    ranges: Vec<Range>,
-    /// (nr, decision node) tested with `jeq` before the tree, hottest first.
-    hot: Vec<(u32, NodeId)>,
+/// One architecture's table: every number it knows with its decision and weight (share of
+/// the mix plus [`FLOOR`]), sorted; all other numbers go to `unknown`.
+struct Table {
+    entries: Vec<(u32, NodeId, f64)>,
+    unknown: NodeId,
 }
 
-fn hot_chain(dag: &mut Dag, hot: &[(u32, NodeId)], tail: NodeId) -> NodeId {
-    hot.iter()
-        .rev()
-        .fold(tail, |next, &(nr, node)| dag.jump(BPF_JEQ, nr, node, next))
-}
-
-/// The ranges of one architecture, weighted, and its hot argument-checked syscalls.
-fn prepare(dag: &mut Dag, s: &ArchSection, weights: &Weights) -> Prepared {
+fn table(dag: &mut Dag, s: &ArchSection, weights: &Weights) -> Table {
     let unknown = dag.ret(s.unknown.action.ret_value());
     let total = weights.total(s.arch);
-    let share = |nr: u32| {
-        if total > 0.0 {
-            weights.calls.get(&(s.arch, nr)).copied().unwrap_or(0.0) / total
-        } else {
-            0.0
-        }
-    };
-    // Compile each distinct decision once.
-    let mut cache: HashMap<(Vec<(crate::ir::Cond, Action)>, Action), NodeId> = HashMap::new();
-    let mut node_of = |dag: &mut Dag, d: &Decision| {
-        *cache
-            .entry(d.shape())
-            .or_insert_with(|| args::decision(dag, s.arch, d))
-    };
-
-    // Hot argument-checked syscalls: worth a `jeq` in front when they carry at least a
-    // quarter of the weight that the kernel's cache cannot serve.
-    let uncached: f64 = s
+    // Compile each distinct conditional decision once (there are few: a list beats hashing).
+    let mut cache: Vec<(&Decision, NodeId)> = Vec::new();
+    let entries = s
         .syscalls
         .iter()
-        .filter(|(_, d)| !(d.rules.is_empty() && d.otherwise.action == Action::Allow))
-        .map(|(&nr, _)| share(nr))
-        .sum();
-    let mut cands: Vec<(u32, f64)> = s
-        .syscalls
-        .iter()
-        .filter(|(_, d)| !d.rules.is_empty())
-        .map(|(&nr, _)| (nr, share(nr)))
-        .filter(|&(_, w)| w >= MIN_HOT && w >= 0.25 * uncached)
+        .map(|(&nr, d)| {
+            let node = if d.rules.is_empty() {
+                dag.ret(d.otherwise.action.ret_value())
+            } else {
+                match cache.iter().find(|c| same_shape(c.0, d)) {
+                    Some(c) => c.1,
+                    None => {
+                        let node = args::decision(dag, s.arch, d);
+                        cache.push((d, node));
+                        node
+                    }
+                }
+            };
+            let share = if total > 0.0 {
+                weights.calls.get(&(s.arch, nr)).copied().unwrap_or(0.0) / total
+            } else {
+                0.0
+            };
+            (nr, node, share + FLOOR)
+        })
         .collect();
-    cands.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    cands.truncate(MAX_HOT);
-    let hot: Vec<(u32, NodeId)> = cands
-        .iter()
-        .map(|&(nr, _)| (nr, node_of(dag, &s.syscalls[&nr])))
-        .collect();
+    Table { entries, unknown }
+}
 
-    let weight = |nr: u32| {
-        if hot.iter().any(|h| h.0 == nr) {
-            FLOOR
-        } else {
-            share(nr) + FLOOR
-        }
-    };
-    let mut ranges: Vec<Range> = Vec::new();
+/// Whether two decisions compile to the same code (only conditions and actions matter).
+fn same_shape(a: &Decision, b: &Decision) -> bool {
+    a.otherwise.action == b.otherwise.action
+        && a.rules.len() == b.rules.len()
+        && a.rules
+            .iter()
+            .zip(&b.rules)
+            .all(|(x, y)| x.ruling.action == y.ruling.action && x.cond == y.cond)
+}
+
+/// Which numbers a section's search decides.
+#[derive(Clone, Copy)]
+enum Half {
+    /// All of them.
+    All,
+    /// x86_64: below bit 30 and -1; the rest goes to this node (the x32 search or
+    /// `badarch`) with this weight.
+    X86_64((NodeId, f64)),
+    /// x32: bit 30 set, except -1.
+    X32,
+}
+
+/// The ranges of `t` that `half` decides, leaving out the numbers in `skip` (decided before
+/// the search: each joins the range before it).
+fn ranges(t: &Table, skip: &[u32], half: Half) -> Vec<Range> {
+    let mut out: Vec<Range> = Vec::with_capacity(2 * t.entries.len() + 2);
     let mut expect = 0u64;
-    for (&nr, d) in &s.syscalls {
-        let n = node_of(dag, d);
+    for &(nr, node, w) in &t.entries {
         if u64::from(nr) != expect {
-            ranges.push((expect as u32, unknown, FLOOR / 4.0));
+            out.push((expect as u32, t.unknown, FLOOR / 4.0));
         }
-        ranges.push((nr, n, weight(nr)));
         expect = u64::from(nr) + 1;
+        if !out.is_empty() && skip.contains(&nr) {
+            continue;
+        }
+        out.push((nr, node, w));
     }
     if expect <= u64::from(u32::MAX) {
-        ranges.push((expect as u32, unknown, FLOOR / 4.0));
+        out.push((expect as u32, t.unknown, FLOOR / 4.0));
     }
-    Prepared {
-        ranges: merge(ranges),
-        hot,
+    let out = merge(out);
+    match half {
+        Half::All => out,
+        Half::X32 => clip(&out, X32_SYSCALL_BIT, u32::MAX - 1),
+        Half::X86_64(x32) => {
+            let mut r = clip(&out, 0, X32_SYSCALL_BIT - 1);
+            r.push((X32_SYSCALL_BIT, x32.0, x32.1));
+            r.extend(clip(&out, u32::MAX, u32::MAX));
+            merge(r)
+        }
     }
+}
+
+/// At most this many numbers are tested with `jeq` in front of a section's range search.
+const MAX_FRONT: usize = 4;
+
+/// The search over one section: the range tree, preceded by a `jeq` for each of the
+/// hottest numbers when that lowers the expected number of comparisons (every other call
+/// pays one more for each; the number itself drops out of the tree, often merging the
+/// ranges around it).
+fn section(dag: &mut Dag, t: &Table, half: Half, front: bool, scratch: &mut Scratch) -> NodeId {
+    let inside = |nr: u32| match half {
+        Half::All => true,
+        Half::X86_64(_) => nr < X32_SYSCALL_BIT,
+        Half::X32 => (X32_SYSCALL_BIT..u32::MAX).contains(&nr),
+    };
+    let mut hot: Vec<(u32, NodeId, f64)> = t
+        .entries
+        .iter()
+        .copied()
+        .filter(|e| inside(e.0) && e.2 > 2.0 * FLOOR)
+        .collect();
+    hot.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)));
+    hot.truncate(if front { MAX_FRONT } else { 0 });
+    let mut best: Option<(f64, usize, Vec<Range>, Vec<u16>)> = None;
+    for m in 0..=hot.len() {
+        let skip: Vec<u32> = hot[..m].iter().map(|h| h.0).collect();
+        let r = ranges(t, &skip, half);
+        let tree_cost = plan(&r, scratch);
+        let n = r.len();
+        let rest: f64 = r.iter().map(|x| x.2).sum();
+        let front: f64 = hot[..m]
+            .iter()
+            .enumerate()
+            .map(|(k, h)| h.2 * (k + 1) as f64)
+            .sum();
+        let cost = front + rest * m as f64 + tree_cost;
+        match &best {
+            // One more `jeq` that does not pay: neither will the next (they are colder).
+            Some(b) if cost >= b.0 - 1e-12 => break,
+            _ => best = Some((cost, m, r, scratch.root[..n * n].to_vec())),
+        }
+    }
+    let (_, m, r, root) = best.expect("at least the plain tree");
+    let tree = build(dag, &r, &root, 0, r.len() - 1);
+    hot[..m]
+        .iter()
+        .rev()
+        .fold(tree, |next, h| dag.jump(BPF_JEQ, h.0, h.1, next))
 }
 
 /// Joins neighbouring ranges with the same code.
@@ -273,53 +344,91 @@ fn clip(ranges: &[Range], lo: u32, hi: u32) -> Vec<Range> {
     out
 }
 
+/// Working memory for [`plan`].
+#[derive(Default)]
+struct Scratch {
+    /// `cost[i * n + j]`, and the same transposed (`by_end[j * n + i]`) so that the split
+    /// loop reads both halves from consecutive addresses.
+    cost: Vec<f64>,
+    by_end: Vec<f64>,
+    split: Vec<u16>,
+    /// Per interval `i * n + j`: the range its `jge` splits at, or [`CHAIN`].
+    root: Vec<u16>,
+}
+
 /// The search over `ranges` (sorted by start, each up to the next start) that minimises the
 /// expected number of comparisons: cost(i, j) = W(i, j) + min over the split k of
 /// cost(i, k-1) + cost(k, j), with the best split monotone in i and j (Knuth).
-fn tree(dag: &mut Dag, ranges: &[Range]) -> NodeId {
+fn plan(ranges: &[Range], scratch: &mut Scratch) -> f64 {
     let n = ranges.len();
+    assert!(n < usize::from(CHAIN), "too many ranges");
+    let Scratch {
+        cost,
+        by_end,
+        split,
+        root,
+    } = scratch;
+    // Every cell the search reads is written first (shorter intervals before longer ones),
+    // so the buffers are only grown, never cleared.
+    for v in [&mut *split, &mut *root] {
+        if v.len() < n * n {
+            v.resize(n * n, 0);
+        }
+    }
     if n == 1 {
-        return ranges[0].1;
+        return 0.0;
     }
     let mut prefix = vec![0.0; n + 1];
     for (i, r) in ranges.iter().enumerate() {
         prefix[i + 1] = prefix[i] + r.2;
     }
     let at = |i: usize, j: usize| i * n + j;
-    let mut cost = vec![0.0f64; n * n];
-    let mut root = vec![0usize; n * n];
+    for v in [&mut *cost, &mut *by_end] {
+        if v.len() < n * n {
+            v.resize(n * n, 0.0);
+        }
+    }
+    // `split`: the best `jge` split, which bounds the search of the larger intervals
+    // (Knuth); `root`: that split or CHAIN.
     for i in 0..n {
-        root[at(i, i)] = i;
+        split[at(i, i)] = i as u16;
+        root[at(i, i)] = i as u16;
+        cost[at(i, i)] = 0.0;
+        by_end[at(i, i)] = 0.0;
     }
     for len in 2..=n {
         for i in 0..=n - len {
             let j = i + len - 1;
-            let bound = |r: usize, dflt: usize| if r == CHAIN { dflt } else { r };
-            let lo = bound(root[at(i, j - 1)], i + 1).max(i + 1);
-            let hi = bound(root[at(i + 1, j)], j).max(lo).min(j);
+            let lo = usize::from(split[at(i, j - 1)]).max(i + 1);
+            let hi = usize::from(split[at(i + 1, j)]).max(lo).min(j);
             let mut best = (f64::MAX, lo);
-            for k in lo..=hi {
-                let c = cost[at(i, k - 1)] + cost[at(k, j)];
-                if c < best.0 {
-                    best = (c, k);
+            let left = &cost[at(i, lo - 1)..at(i, hi)];
+            let right = &by_end[at(j, lo)..=at(j, hi)];
+            for (d, (a, b)) in left.iter().zip(right).enumerate() {
+                if a + b < best.0 {
+                    best = (a + b, lo + d);
                 }
             }
             let mut c = best.0 + prefix[j + 1] - prefix[i];
-            let mut r = best.1;
-            if let Some(chain) = chain_cost(ranges, i, j) {
-                if chain < c {
-                    (c, r) = (chain, CHAIN);
+            split[at(i, j)] = best.1 as u16;
+            let mut r = best.1 as u16;
+            if len % 2 == 1 && len <= 2 * MAX_CHAIN + 1 {
+                if let Some(chain) = chain_cost(ranges, i, j) {
+                    if chain < c {
+                        (c, r) = (chain, CHAIN);
+                    }
                 }
             }
             cost[at(i, j)] = c;
+            by_end[at(j, i)] = c;
             root[at(i, j)] = r;
         }
     }
-    build(dag, ranges, &root, 0, n - 1)
+    cost[at(0, n - 1)]
 }
 
 /// Marks a subtree laid out as a `jeq` chain.
-const CHAIN: usize = usize::MAX;
+const CHAIN: u16 = u16::MAX;
 
 /// The longest `jeq` chain considered.
 const MAX_CHAIN: usize = 3;
@@ -360,7 +469,7 @@ fn chain_cost(ranges: &[Range], i: usize, j: usize) -> Option<f64> {
     )
 }
 
-fn build(dag: &mut Dag, ranges: &[Range], root: &[usize], i: usize, j: usize) -> NodeId {
+fn build(dag: &mut Dag, ranges: &[Range], root: &[u16], i: usize, j: usize) -> NodeId {
     if i == j {
         return ranges[i].1;
     }
@@ -374,6 +483,7 @@ fn build(dag: &mut Dag, ranges: &[Range], root: &[usize], i: usize, j: usize) ->
             .rev()
             .fold(ranges[i].1, |next, r| dag.jump(BPF_JEQ, r.0, r.1, next));
     }
+    let k = usize::from(k);
     let lower = build(dag, ranges, root, i, k - 1);
     let upper = build(dag, ranges, root, k, j);
     dag.jump(BPF_JGE, ranges[k].0, upper, lower)

@@ -158,6 +158,9 @@ mod tests {
             errno 8 mmap if (prot & PROT_EXEC) == PROT_EXEC && flags != 0x22\n\
             errno 9 lseek if arg1 > 0x100000000 || arg1 < 5\n\
             errno 10 ioctl if request not in {0x5401, 0x5413}\n\
+            errno 11 futex if futex_op in {0, 1, 4, 5, 128, 129, 132, 133, 137, 393}\n\
+            errno 12 fcntl if arg2 in {1, 2, 3, 0x100000000, 0x100000005, 7, 9, 11, \
+              0x200000000, 13} || arg1 == 5\n\
             kill personality\ntrap 3 bpf\nlog getpid\n";
         let p = policy(text, &Arch::ALL);
         let prog = p.compile().unwrap();
@@ -175,7 +178,10 @@ mod tests {
             ]);
             for nr in nrs {
                 let name = arch.syscall_name(nr).unwrap_or("");
-                let with_args = matches!(name, "clone" | "socket" | "mmap" | "lseek" | "ioctl");
+                let with_args = matches!(
+                    name,
+                    "clone" | "socket" | "mmap" | "lseek" | "ioctl" | "futex" | "fcntl"
+                );
                 let list: &[u64] = if with_args { &values } else { &[0] };
                 for &x in list {
                     for pos in 0..3 {
