@@ -6,9 +6,10 @@
 //! compares the upper half of 32-bit parameters too, which the policy language cannot say
 //! (the decompiler notes it), and on x32 it compares only the low word of 64-bit ones.
 
+mod common;
+
+use common::libseccomp_available as available;
 use serde_json::{json, Value};
-use std::io::Write;
-use std::process::{Command, Stdio};
 use sysgate::analyze::decompile::{decompile_text, Options};
 use sysgate::analyze::diff;
 use sysgate::arch::Arch;
@@ -16,47 +17,9 @@ use sysgate::bpf::{from_bytes, Insn};
 use sysgate::formats::oci::arg_bits;
 use sysgate::policy::Policy;
 
-const PYTHON: &str = "/usr/bin/python3";
-
-fn available() -> bool {
-    let ok = Command::new(PYTHON)
-        .args(["-c", "import seccomp"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        if std::env::var("SYSGATE_REQUIRE_INTEROP").as_deref() == Ok("1") {
-            panic!("required component missing (SYSGATE_REQUIRE_INTEROP=1): python3-seccomp");
-        }
-        println!("SKIP: python3-seccomp (apt-get install python3-seccomp)");
-    }
-    ok
-}
-
+/// libseccomp's program for `desc` (see tests/support/libseccomp_export.py).
 fn libseccomp(desc: &Value) -> Vec<Insn> {
-    let helper =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/libseccomp_export.py");
-    let mut child = Command::new(PYTHON)
-        .arg(helper)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(desc.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{desc}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    from_bytes(&out.stdout).unwrap()
+    from_bytes(&common::libseccomp_export(desc)).unwrap()
 }
 
 struct Rng(u64);

@@ -5,9 +5,10 @@
 #[allow(unused_imports)]
 mod common;
 
-use common::require_or_skip;
+use common::libseccomp_available;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 fn sysgate(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_sysgate"))
@@ -123,40 +124,8 @@ fn unreadable_input() {
     assert_eq!(o.status.code(), Some(3));
 }
 
-const PYTHON: &str = "/usr/bin/python3";
-
-fn libseccomp_available() -> bool {
-    let ok = Command::new(PYTHON)
-        .args(["-c", "import seccomp"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    require_or_skip("python3-seccomp (apt-get install python3-seccomp)", ok)
-}
-
 fn libseccomp_bpf(desc: &serde_json::Value) {
-    use std::io::Write as _;
-    let helper =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/libseccomp_export.py");
-    let mut child = Command::new(PYTHON)
-        .arg(helper)
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(desc.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::libseccomp_export(desc);
 }
 
 /// A deny-list on x86_64+x86+x32 written for sysgate and for libseccomp (both optimize

@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::libseccomp_available;
+
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -14,14 +16,6 @@ fn sysgate(args: &[&str]) -> std::process::Output {
         .args(args)
         .output()
         .unwrap()
-}
-
-fn libseccomp_available() -> bool {
-    let ok = Command::new(PYTHON)
-        .args(["-c", "import seccomp"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    common::require_or_skip("python3-seccomp (apt-get install python3-seccomp)", ok)
 }
 
 /// Exports `policy` to OCI, loads it into libseccomp and diffs the result with `policy`.

@@ -19,7 +19,8 @@
 #[allow(unused_imports)]
 mod common;
 
-use common::require_or_skip;
+use common::libseccomp_available;
+
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -212,16 +213,6 @@ fn libseccomp(profile: &Value, tag: &str) -> (Vec<Insn>, BTreeSet<String>) {
         .collect();
     let prog = from_bytes(&std::fs::read(&bpf).unwrap()).unwrap();
     (prog, skipped)
-}
-
-fn libseccomp_available() -> bool {
-    let ok = Command::new(PYTHON)
-        .args(["-c", "import seccomp"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    require_or_skip("python3-seccomp (apt-get install python3-seccomp)", ok)
 }
 
 #[test]

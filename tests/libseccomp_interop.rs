@@ -39,61 +39,16 @@
 #[allow(unused_imports)]
 mod common;
 
-use common::require_or_skip;
+use common::libseccomp_available;
+use common::libseccomp_export as run_helper;
+
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write as _;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use sysgate::arch::{Arch, X32_SYSCALL_BIT};
 use sysgate::bpf::disasm::disassemble;
 use sysgate::bpf::emulator::{describe_ret, run, run_unchecked, validate, SeccompData};
 use sysgate::bpf::{from_bytes, ret, Insn};
 use sysgate::policy::Policy;
-
-const PYTHON: &str = "/usr/bin/python3";
-const MISSING: &str = "python3-seccomp (apt-get install python3-seccomp)";
-
-fn helper() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/libseccomp_export.py")
-}
-
-/// Whether libseccomp's Python module can be imported; prints SKIP (or panics under
-/// `SYSGATE_REQUIRE_INTEROP=1`) when it cannot.
-fn libseccomp_available() -> bool {
-    let ok = Command::new(PYTHON)
-        .args(["-c", "import seccomp"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    require_or_skip(MISSING, ok)
-}
-
-/// Runs the helper with `desc` on stdin and returns its stdout.
-fn run_helper(desc: &Value) -> Vec<u8> {
-    let mut child = Command::new(PYTHON)
-        .arg(helper())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("cannot start /usr/bin/python3");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(desc.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "libseccomp_export.py failed ({}) on {desc}:\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
 
 /// libseccomp's program for `desc` (see the helper's docstring for the format).
 fn libseccomp_prog(desc: &Value) -> Vec<Insn> {

@@ -5,40 +5,15 @@
 mod common;
 
 use common::{raw_syscall, run_filtered, Door, Outcome};
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use sysgate::bpf::emulator::{run, SeccompData};
 use sysgate::bpf::{from_bytes, Insn};
 use sysgate::policy::Policy;
 
-const PYTHON: &str = "/usr/bin/python3";
-
 fn libseccomp(desc: &serde_json::Value) -> Option<Vec<Insn>> {
-    let ok = Command::new(PYTHON)
-        .args(["-c", "import seccomp"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !common::require_or_skip("python3-seccomp (apt-get install python3-seccomp)", ok) {
+    if !common::libseccomp_available() {
         return None;
     }
-    let helper =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/libseccomp_export.py");
-    let mut child = Command::new(PYTHON)
-        .arg(helper)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(desc.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    Some(from_bytes(&out.stdout).unwrap())
+    Some(from_bytes(&common::libseccomp_export(desc)).unwrap())
 }
 
 /// What the kernel did, as the return value a filter would have given.

@@ -7,19 +7,11 @@
 #[allow(unused_imports)]
 mod common;
 
+use common::real_python as python;
+
 use common::{stderr, stdout, sysgate_run as run};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-/// The real Python interpreter (not a shell shim), found outside the sandbox.
-fn python() -> Option<String> {
-    let o = Command::new("python3")
-        .args(["-c", "import sys; print(sys.executable)"])
-        .output()
-        .ok()?;
-    let p = String::from_utf8_lossy(&o.stdout).trim().to_string();
-    (o.status.success() && !p.is_empty()).then_some(p)
-}
 
 fn tmpdir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("sysgate-record-{name}-{}", std::process::id()));

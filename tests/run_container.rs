@@ -5,19 +5,11 @@
 #[allow(unused_imports)]
 mod common;
 
+use common::real_python as python;
+
 use std::process::Command;
 
 use common::{stderr, stdout, sysgate_run as run};
-
-/// The real Python interpreter (not a shell shim), found outside the sandbox.
-fn python() -> Option<String> {
-    let o = Command::new("python3")
-        .args(["-c", "import sys; print(sys.executable)"])
-        .output()
-        .ok()?;
-    let p = String::from_utf8_lossy(&o.stdout).trim().to_string();
-    (o.status.success() && !p.is_empty()).then_some(p)
-}
 
 fn tmpdir(name: &str) -> std::path::PathBuf {
     let d = std::env::temp_dir().join(format!("sysgate-run-{name}-{}", std::process::id()));

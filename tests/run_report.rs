@@ -6,19 +6,11 @@
 #[allow(unused_imports)]
 mod common;
 
-use std::process::{Command, Output};
+use common::real_python as python;
+
+use std::process::Output;
 
 use common::{stderr, stdout, sysgate_run as run};
-
-/// The real Python interpreter (not a shell shim), found outside the sandbox.
-fn python() -> Option<String> {
-    let o = Command::new("python3")
-        .args(["-c", "import sys; print(sys.executable)"])
-        .output()
-        .ok()?;
-    let p = String::from_utf8_lossy(&o.stdout).trim().to_string();
-    (o.status.success() && !p.is_empty()).then_some(p)
-}
 
 /// A policy file in a fresh temporary directory.
 fn policy(name: &str, text: &str) -> String {

@@ -53,3 +53,58 @@ pub fn stdout(o: &std::process::Output) -> String {
 pub fn stderr(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// Debian's interpreter, the one `python3-seccomp` is built for.
+pub const SYSTEM_PYTHON: &str = "/usr/bin/python3";
+
+/// Whether libseccomp's Python bindings load; otherwise a SKIP (a failure in CI).
+pub fn libseccomp_available() -> bool {
+    let ok = std::process::Command::new(SYSTEM_PYTHON)
+        .args(["-c", "import seccomp"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    require_or_skip("python3-seccomp (apt-get install python3-seccomp)", ok)
+}
+
+/// Runs `tests/support/libseccomp_export.py` with `desc` on its standard input and returns
+/// its standard output (raw BPF, unless `desc` names an output file or asks to resolve).
+pub fn libseccomp_export(desc: &serde_json::Value) -> Vec<u8> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let helper =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/libseccomp_export.py");
+    let mut child = Command::new(SYSTEM_PYTHON)
+        .arg(helper)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start /usr/bin/python3");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(desc.to_string().as_bytes())
+        .expect("write the description");
+    let out = child
+        .wait_with_output()
+        .expect("wait for libseccomp_export.py");
+    assert!(
+        out.status.success(),
+        "libseccomp_export.py failed ({}) on {desc}:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// The real Python interpreter behind `python3` (which may be a shell shim that a sandbox
+/// cannot run), found outside the sandbox.
+pub fn real_python() -> Option<String> {
+    let o = std::process::Command::new("python3")
+        .args(["-c", "import sys; print(sys.executable)"])
+        .output()
+        .ok()?;
+    let p = String::from_utf8_lossy(&o.stdout).trim().to_string();
+    (o.status.success() && !p.is_empty()).then_some(p)
+}
