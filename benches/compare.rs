@@ -649,7 +649,7 @@ fn main() {
     let container = sysgate::policy::Policy::builtin("container").expect("container");
     let service = service();
     let vmm = vmm();
-    // TODO(import): Docker's default profile, imported, once `sysgate import` lands.
+    // TODO: add Docker's default profile through `formats::oci::import` (it has landed).
     let specs: Vec<Case> = vec![
         (
             "container (built-in)",
