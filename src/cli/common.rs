@@ -1,0 +1,137 @@
+//! Helpers every command shares: loading policies, reporting failures, writing files.
+
+use clap::Args;
+use std::path::Path;
+use sysgate::arch::Arch;
+use sysgate::policy::diag::Diagnostic;
+use sysgate::policy::{self, Policy};
+
+#[derive(Args)]
+pub struct ArchOpt {
+    /// Target architectures, comma-separated (x86_64,i386,x32,aarch64,arm,riscv64,s390x,
+    /// ppc64le,loongarch64, or `native`); overrides the policy's `arch` line
+    #[arg(long, value_delimiter = ',')]
+    pub arch: Option<Vec<String>>,
+}
+
+/// A failure already reported on stderr, with the status to exit with.
+pub struct Fail(pub u8);
+
+pub type Res = Result<(), Fail>;
+
+pub fn err(msg: impl std::fmt::Display, code: u8) -> Fail {
+    eprintln!("sysgate: {msg}");
+    Fail(code)
+}
+
+pub fn parse_arches(opt: &ArchOpt) -> Result<Option<Vec<Arch>>, Fail> {
+    let Some(list) = &opt.arch else {
+        return Ok(None);
+    };
+    let mut out = Vec::new();
+    for name in list {
+        if name == "native" {
+            out.extend(Arch::native());
+            continue;
+        }
+        match Arch::from_name(name) {
+            Some(a) => out.push(a),
+            None => {
+                return Err(err(
+                    format!(
+                        "unknown architecture '{name}' (known: native, {})",
+                        Arch::ALL.map(|a| a.name()).join(", ")
+                    ),
+                    2,
+                ))
+            }
+        }
+    }
+    out.dedup();
+    Ok(Some(out))
+}
+
+pub fn print_diags(diags: &[Diagnostic]) {
+    for d in diags {
+        eprintln!("{d}\n");
+    }
+}
+
+/// Loads and resolves a policy, printing its errors, and its warnings when `warn` is set
+/// (`check` always shows them; other commands only for the user's own files).
+pub fn load(spec: &str, arches: Option<Vec<Arch>>, warn: bool) -> Result<Policy, Fail> {
+    let opts = policy::Options { arches };
+    match Policy::load(spec, &opts) {
+        Ok(p) => {
+            if warn && !p.name.starts_with("builtin:") {
+                print_diags(&p.warnings);
+            }
+            Ok(p)
+        }
+        Err(e) => {
+            print_diags(&e.diagnostics);
+            let errors = e.diagnostics.iter().filter(|d| d.is_error()).count();
+            let unreadable = e.diagnostics.iter().any(|d| d.line == 0);
+            eprintln!(
+                "sysgate: {spec}: {errors} error{}",
+                if errors == 1 { "" } else { "s" }
+            );
+            Err(Fail(if unreadable { 3 } else { 1 }))
+        }
+    }
+}
+
+/// Writes `data` to `path` atomically: a temporary file beside it, renamed into place.
+pub fn write_output(path: &Path, data: &[u8]) -> Res {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .ok_or_else(|| err(format!("'{}' is not a file name", path.display()), 3))?;
+    let tmp = dir.join(format!(".{}.sysgate-tmp", name.to_string_lossy()));
+    let r = std::fs::write(&tmp, data).and_then(|()| std::fs::rename(&tmp, path));
+    if let Err(e) = r {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(err(format!("cannot write '{}': {e}", path.display()), 3));
+    }
+    Ok(())
+}
+
+/// `1 error`, `2 errors`.
+pub fn count(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
+pub fn arch_names(arches: &[Arch]) -> String {
+    arches
+        .iter()
+        .map(|a| a.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Reads a raw BPF file (or standard input for `-`).
+pub fn read_bpf(path: &str) -> Result<Vec<sysgate::bpf::Insn>, Fail> {
+    let bytes = if path == "-" {
+        let mut v = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut v)
+            .map_err(|e| err(format!("cannot read standard input: {e}"), 3))?;
+        v
+    } else {
+        std::fs::read(path).map_err(|e| err(format!("cannot read '{path}': {e}"), 3))?
+    };
+    sysgate::bpf::from_bytes(&bytes).map_err(|e| err(format!("{path}: {e}"), 1))
+}
+
+/// Whether `input` names a raw BPF file rather than a policy.
+pub fn is_bpf_file(input: &str) -> bool {
+    if policy::builtin::source(input).is_some() {
+        return false;
+    }
+    if input.ends_with(".bpf") {
+        return true;
+    }
+    std::fs::read(input).is_ok_and(|b| std::str::from_utf8(&b).is_err() || b.contains(&0))
+}

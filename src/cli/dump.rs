@@ -1,0 +1,83 @@
+//! `sysgate dump`.
+
+use super::common::*;
+use clap::Args;
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(Args)]
+pub struct DumpArgs {
+    /// Process id
+    pid: i32,
+    /// Output: policy (decompiled text), disasm, or raw (struct sock_filter bytes)
+    #[arg(long, short = 'f', default_value = "policy", value_parser = ["policy", "disasm", "raw"])]
+    format: String,
+    /// For the policy format: decompile only these architectures
+    #[command(flatten)]
+    arch: ArchOpt,
+    /// Write to this file (with several filters: OUT.0, OUT.1, …; 0 is the newest)
+    #[arg(long, short = 'o')]
+    output: Option<PathBuf>,
+}
+
+pub fn cmd_dump(a: DumpArgs) -> Res {
+    use sysgate::analyze::decompile;
+    use sysgate::sandbox::dump;
+    let arches = parse_arches(&a.arch)?;
+    let filters = dump::read_filters(a.pid).map_err(|e| err(e, 1))?;
+    let total = filters.len();
+    for (i, prog) in filters.iter().enumerate() {
+        let about = format!(
+            "filter {i} of {total} of process {} ({} instructions; 0 is the most recently \
+             installed; the kernel runs every filter and the most severe action wins)",
+            a.pid,
+            prog.len()
+        );
+        let data: Vec<u8> = match a.format.as_str() {
+            "raw" => sysgate::bpf::to_bytes(prog),
+            "disasm" => format!(
+                "# {about}\n{}",
+                sysgate::bpf::disasm::disassemble(prog, arches.as_deref())
+            )
+            .into_bytes(),
+            _ => {
+                let opts = decompile::Options {
+                    arches: arches.clone(),
+                    ..Default::default()
+                };
+                match decompile::decompile_text(prog, &opts, std::slice::from_ref(&about)) {
+                    Ok((text, _)) => text.into_bytes(),
+                    Err(e) => {
+                        eprintln!(
+                            "sysgate: filter {i}: cannot decompile ({e}); showing its disassembly"
+                        );
+                        format!(
+                            "# {about}\n{}",
+                            sysgate::bpf::disasm::disassemble(prog, arches.as_deref())
+                        )
+                        .into_bytes()
+                    }
+                }
+            }
+        };
+        match &a.output {
+            Some(path) => {
+                let path = if total == 1 {
+                    path.clone()
+                } else {
+                    PathBuf::from(format!("{}.{i}", path.display()))
+                };
+                write_output(&path, &data)?;
+                eprintln!("sysgate: wrote {}", path.display());
+            }
+            None => {
+                let mut out = std::io::stdout().lock();
+                let sep = if i > 0 && a.format != "raw" { "\n" } else { "" };
+                out.write_all(sep.as_bytes())
+                    .and_then(|()| out.write_all(&data))
+                    .map_err(|e| err(format!("cannot write standard output: {e}"), 3))?;
+            }
+        }
+    }
+    Ok(())
+}
