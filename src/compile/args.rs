@@ -50,7 +50,7 @@ pub fn cond(dag: &mut Dag, arch: Arch, c: &Cond, t: NodeId, f: NodeId) -> NodeId
 const SET_SEARCH_MIN: usize = 8;
 
 /// A searched set ends in `jeq` chains of at most this many values.
-const SET_LEAF: usize = 4;
+const SET_LEAF: usize = 6;
 
 /// `c1 || c2 || …`, tried in order. Large value sets (`x in {…}`: many `==` on the same
 /// argument) are gathered at the place of their first member and binary-searched.

@@ -28,10 +28,19 @@
 //! split off with a short `jeq` chain instead of two `jge` each; the tree takes the chain
 //! when it is cheaper under the weights.
 //!
+//! The worst case is bounded: a range's path is its depth in the tree plus the longest path
+//! its own code runs (argument checks, or the whole x32 tree for the x32 range). The shortest
+//! possible worst case of a tree over given ranges is found exactly (a greedy left-to-right
+//! placement of aligned dyadic slots, one per range, each as small as its depth limit
+//! allows). The native ABI's tree may exceed it by [`SLACK`]; ranges on longer paths are
+//! made heavier and the tree re-planned a few times, and failing that the shortest tree is
+//! built from the slots. The compat ABIs (rare calls) get no slack, and every range there
+//! starts with at least the weight that keeps an optimal tree within its limit.
+//!
 //! What it does badly: the Knuth bounds are only exact without the chains, so the tree can
-//! be slightly off the optimum; only chains of up to three `jeq` are considered; nothing
-//! bounds the depth of cold syscalls except the floor weight, so the worst case can exceed a
-//! balanced tree's.
+//! be slightly off the optimum; only chains of up to three `jeq` are considered; the depth
+//! bound is met by reweighting, not by an exact length-limited tree, so the mean under the
+//! bound can be a little above the best possible.
 
 use super::args;
 use super::dag::{Dag, NodeId};
@@ -295,7 +304,11 @@ fn section(dag: &mut Dag, t: &Table, half: Half, front: bool, scratch: &mut Scra
     let mut best: Option<(f64, usize, Vec<Range>, Vec<u16>)> = None;
     for m in 0..=hot.len() {
         let skip: Vec<u32> = hot[..m].iter().map(|h| h.0).collect();
-        let r = ranges(t, &skip, half);
+        let mut r = ranges(t, &skip, half);
+        if !front {
+            // A compat ABI: its calls are rare, so its tree is first of all short.
+            shortest_first(dag, &mut r, &mut scratch.heights);
+        }
         let tree_cost = plan(&r, scratch);
         let n = r.len();
         let rest: f64 = r.iter().map(|x| x.2).sum();
@@ -311,7 +324,8 @@ fn section(dag: &mut Dag, t: &Table, half: Half, front: bool, scratch: &mut Scra
             _ => best = Some((cost, m, r, scratch.root[..n * n].to_vec())),
         }
     }
-    let (_, m, r, root) = best.expect("at least the plain tree");
+    let (_, m, r, mut root) = best.expect("at least the plain tree");
+    bound_depth(dag, &r, &mut root, if front { SLACK } else { 0 }, scratch);
     let tree = build(dag, &r, &root, 0, r.len() - 1);
     hot[..m]
         .iter()
@@ -354,6 +368,8 @@ struct Scratch {
     split: Vec<u16>,
     /// Per interval `i * n + j`: the range its `jge` splits at, or [`CHAIN`].
     root: Vec<u16>,
+    /// Per dag node: the most instructions a path from it runs (see [`height`]).
+    heights: Vec<u32>,
 }
 
 /// The search over `ranges` (sorted by start, each up to the next start) that minimises the
@@ -367,6 +383,7 @@ fn plan(ranges: &[Range], scratch: &mut Scratch) -> f64 {
         by_end,
         split,
         root,
+        ..
     } = scratch;
     // Every cell the search reads is written first (shorter intervals before longer ones),
     // so the buffers are only grown, never cleared.
@@ -441,7 +458,8 @@ fn chain_cost(ranges: &[Range], i: usize, j: usize) -> Option<f64> {
         return None;
     }
     let outer = ranges[i].1;
-    let mut singles = Vec::new();
+    let mut buf = [0.0f64; MAX_CHAIN];
+    let mut m = 0;
     let mut outer_w = 0.0;
     for (pos, r) in ranges[i..=j].iter().enumerate() {
         if pos % 2 == 0 {
@@ -454,11 +472,13 @@ fn chain_cost(ranges: &[Range], i: usize, j: usize) -> Option<f64> {
             if ranges[i + pos + 1].0 != r.0.wrapping_add(1) {
                 return None;
             }
-            singles.push(r.2);
+            buf[m] = r.2;
+            m += 1;
         }
     }
+    let singles = &mut buf[..m];
     singles.sort_by(|a, b| b.total_cmp(a));
-    let m = singles.len() as f64;
+    let m = m as f64;
     Some(
         singles
             .iter()
@@ -487,4 +507,156 @@ fn build(dag: &mut Dag, ranges: &[Range], root: &[u16], i: usize, j: usize) -> N
     let lower = build(dag, ranges, root, i, k - 1);
     let upper = build(dag, ranges, root, k, j);
     dag.jump(BPF_JGE, ranges[k].0, upper, lower)
+}
+
+/// How many comparisons more than the shortest possible worst case the native ABI's tree
+/// may take on its worst path (the compat ABIs' trees get none: their calls are rare).
+const SLACK: u32 = 6;
+
+/// Reweighting rounds before [`bound_depth`] falls back to the shortest tree.
+const BOUND_ROUNDS: usize = 4;
+
+/// The most instructions any path from `id` runs, `ret` included. `heights` caches every
+/// node's (a node's successors are always built before it, so one pass in id order does).
+fn height(dag: &Dag, id: NodeId, heights: &mut Vec<u32>) -> u32 {
+    while heights.len() <= id {
+        let h = 1 + dag
+            .node(heights.len())
+            .successors()
+            .into_iter()
+            .map(|s| heights[s])
+            .max()
+            .unwrap_or(0);
+        heights.push(h);
+    }
+    heights[id]
+}
+
+/// The depth of every range in the tree `root` (comparisons before its code runs).
+fn depths(ranges: &[Range], root: &[u16], i: usize, j: usize, d: u32, out: &mut [u32]) {
+    if i == j {
+        out[i] = d;
+        return;
+    }
+    let n = ranges.len();
+    let k = root[i * n + j];
+    if k == CHAIN {
+        let mut singles: Vec<usize> = (i + 1..=j).step_by(2).collect();
+        let m = singles.len() as u32;
+        singles.sort_by(|&a, &b| ranges[b].2.total_cmp(&ranges[a].2).then(a.cmp(&b)));
+        for (pos, &s) in singles.iter().enumerate() {
+            out[s] = d + pos as u32 + 1;
+        }
+        for o in (i..=j).step_by(2) {
+            out[o] = d + m;
+        }
+        return;
+    }
+    let k = usize::from(k);
+    depths(ranges, root, i, k - 1, d + 1, out);
+    depths(ranges, root, k, j, d + 1, out);
+}
+
+/// The depth limit of each leaf that keeps every path within `bound`, if all are met.
+fn limits(lens: &[u32], bound: u32) -> Option<Vec<u32>> {
+    lens.iter().map(|&l| bound.checked_sub(l)).collect()
+}
+
+/// Whether an alphabetic tree exists whose leaves sit no deeper than `limit` (left to
+/// right, each leaf takes the smallest aligned slot of size 2^-limit it may: exact, since
+/// any valid tree's slots start no earlier), and the slots' starts.
+fn fits(limit: &[u32]) -> Option<Vec<u64>> {
+    const ONE: u64 = 1 << 62;
+    let mut x = 0u64;
+    let mut starts = Vec::with_capacity(limit.len());
+    for &d in limit {
+        let size = ONE >> d.min(62);
+        x = x.div_ceil(size) * size;
+        starts.push(x);
+        x += size;
+        if x > ONE {
+            return None;
+        }
+    }
+    Some(starts)
+}
+
+/// A tree from slot starts (see [`fits`]): split where the slots cross the middle of the
+/// interval `lo..lo + size`.
+fn slots_tree(starts: &[u64], i: usize, j: usize, lo: u64, size: u64, n: usize, root: &mut [u16]) {
+    if i == j {
+        return;
+    }
+    let mid = lo + size / 2;
+    let k = (i..=j).find(|&k| starts[k] >= mid).unwrap_or(j + 1);
+    if k == i || k == j + 1 {
+        // Everything in one half: descend without a comparison.
+        let lo = if k == i { mid } else { lo };
+        return slots_tree(starts, i, j, lo, size / 2, n, root);
+    }
+    root[i * n + j] = k as u16;
+    slots_tree(starts, i, k - 1, lo, size / 2, n, root);
+    slots_tree(starts, k, j, mid, size / 2, n, root);
+}
+
+/// Makes every range at least as heavy as an optimal tree needs to keep it on a path no
+/// longer than the shortest possible worst case.
+fn shortest_first(dag: &Dag, r: &mut [Range], heights: &mut Vec<u32>) {
+    let (lens, bound) = shortest(dag, r, heights);
+    let total: f64 = r.iter().map(|x| x.2).sum();
+    for (x, l) in r.iter_mut().zip(lens) {
+        // An optimal tree keeps a range of share p within log2(1/p) + 2 comparisons.
+        let limit = bound.saturating_sub(l).min(60) as i32 - 2;
+        x.2 = x.2.max(total * 0.5f64.powi(limit));
+    }
+}
+
+/// What each range's code runs at most, and the shortest worst case any tree can have.
+fn shortest(dag: &Dag, r: &[Range], heights: &mut Vec<u32>) -> (Vec<u32>, u32) {
+    let lens: Vec<u32> = r.iter().map(|x| height(dag, x.1, heights)).collect();
+    let low = lens.iter().copied().max().unwrap_or(0);
+    let bound = (low..)
+        .find(|&b| limits(&lens, b).and_then(|l| fits(&l)).is_some())
+        .expect("a balanced tree fits");
+    (lens, bound)
+}
+
+/// Keeps the worst path through the tree `root` (its depth plus what the range's code runs)
+/// within `slack` of the shortest possible: ranges on too long a path are made heavier and
+/// the tree re-planned, a few times; failing that, the shortest tree is taken.
+fn bound_depth(dag: &Dag, r: &[Range], root: &mut [u16], slack: u32, scratch: &mut Scratch) {
+    let n = r.len();
+    if n < 2 {
+        return;
+    }
+    let (lens, shortest) = shortest(dag, r, &mut scratch.heights);
+    let bound = shortest + slack;
+    let mut w: Vec<Range> = r.to_vec();
+    let mut d = vec![0u32; n];
+    let rounds = BOUND_ROUNDS;
+    let total: f64 = r.iter().map(|x| x.2).sum();
+    for round in 0..=rounds {
+        depths(r, root, 0, n - 1, 0, &mut d);
+        let mut over = false;
+        for l in 0..n {
+            if d[l] + lens[l] > bound {
+                over = true;
+                // At least the weight that an optimal tree keeps within the limit.
+                let limit = bound.saturating_sub(lens[l]).min(60) as i32;
+                w[l].2 = (w[l].2 * 16.0).max(total * 0.5f64.powi(limit));
+            }
+        }
+        if !over {
+            return;
+        }
+        if round == rounds {
+            break;
+        }
+        plan(&w, scratch);
+        root.copy_from_slice(&scratch.root[..n * n]);
+    }
+
+    let starts =
+        fits(&limits(&lens, bound).expect("bound above every length")).expect("the bound fits");
+    slots_tree(&starts, 0, n - 1, 0, 1 << 62, n, root);
 }
