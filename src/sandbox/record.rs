@@ -25,13 +25,15 @@
 use super::apply::{install_filter, set_no_new_privs, FilterFlags};
 use super::exec::find_program;
 use super::recording::Recording;
-use super::run::{Ended, RunError, EXIT_CANNOT_EXECUTE, EXIT_NOT_FOUND, EXIT_SYSGATE};
+use super::run::{
+    block_forwarded, errno, fail, forward_to, stop_forwarding, Ended, RunError, Stage,
+    EXIT_CANNOT_EXECUTE, EXIT_NOT_FOUND, EXIT_SYSGATE,
+};
 use crate::arch::{Arch, X32_SYSCALL_BIT};
 use crate::bpf::{ret, Insn};
 use std::ffi::CString;
 use std::io;
 use std::os::unix::ffi::OsStrExt;
-use std::sync::atomic::{AtomicI32, Ordering};
 
 /// What to record besides the syscall names.
 #[derive(Clone, Copy, Debug, Default)]
@@ -60,52 +62,6 @@ struct SyscallInfo {
     args: [u64; 6],
     ret_data: u32,
     pad2: u32,
-}
-
-/// The pid of the program, for the signal handler (0 when none).
-static CHILD: AtomicI32 = AtomicI32::new(0);
-
-/// The signals forwarded to the program, as `sysgate run` does.
-const FORWARDED: [libc::c_int; 4] = super::run::FORWARDED;
-
-extern "C" fn forward(sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mut libc::c_void) {
-    // Signals from the terminal (si_code > 0) already reached the whole process group.
-    // SAFETY: the kernel passes a valid siginfo_t to an SA_SIGINFO handler.
-    let code = if info.is_null() {
-        0
-    } else {
-        unsafe { (*info).si_code }
-    };
-    let pid = CHILD.load(Ordering::SeqCst);
-    if pid > 0 && code <= 0 {
-        // SAFETY: kill is async-signal-safe; pid is our own child.
-        unsafe {
-            libc::kill(pid, sig);
-        }
-    }
-}
-
-fn fail(exit_code: u8, message: impl Into<String>) -> RunError {
-    RunError {
-        exit_code,
-        message: message.into(),
-    }
-}
-
-fn errno() -> i32 {
-    io::Error::last_os_error().raw_os_error().unwrap_or(0)
-}
-
-fn sigset(sigs: &[libc::c_int]) -> libc::sigset_t {
-    // SAFETY: sigemptyset initialises the set; sigaddset only writes into it.
-    unsafe {
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        for &s in sigs {
-            libc::sigaddset(&mut set, s);
-        }
-        set
-    }
 }
 
 /// The architecture a seccomp stop reports: `AUDIT_ARCH` plus bit 30 for x32.
@@ -157,10 +113,7 @@ pub fn record(command: &[String], opts: RecordOptions) -> Result<(Ended, Recordi
             return Err(fail(EXIT_SYSGATE, format!("pipe: {e}")));
         }
     }
-    let blocked = sigset(&FORWARDED);
-    let mut old = sigset(&[]);
-    // SAFETY: both sets are valid sigset_t values.
-    unsafe { libc::sigprocmask(libc::SIG_BLOCK, &blocked, &mut old) };
+    let old = block_forwarded();
     // SAFETY: the child only issues system calls before execve or _exit.
     let pid = unsafe { libc::fork() };
     if pid < 0 {
@@ -182,19 +135,7 @@ pub fn record(command: &[String], opts: RecordOptions) -> Result<(Ended, Recordi
         libc::close(report[1]);
         libc::close(sync[0]);
     }
-    CHILD.store(pid, Ordering::SeqCst);
-    for &s in &FORWARDED {
-        // SAFETY: a zeroed sigaction with a valid SA_SIGINFO handler and an empty mask.
-        unsafe {
-            let mut sa: libc::sigaction = std::mem::zeroed();
-            sa.sa_sigaction = forward as *const () as usize;
-            sa.sa_flags = libc::SA_SIGINFO | libc::SA_RESTART;
-            libc::sigemptyset(&mut sa.sa_mask);
-            libc::sigaction(s, &sa, std::ptr::null_mut());
-        }
-    }
-    // SAFETY: restoring the mask saved above.
-    unsafe { libc::sigprocmask(libc::SIG_SETMASK, &old, std::ptr::null_mut()) };
+    forward_to(pid, &old);
 
     let options = libc::PTRACE_O_TRACESYSGOOD
         | libc::PTRACE_O_TRACESECCOMP
@@ -216,7 +157,7 @@ pub fn record(command: &[String], opts: RecordOptions) -> Result<(Ended, Recordi
     }
     let mut rec = Recording::default();
     let ended = trace_loop(pid, opts, &mut rec);
-    CHILD.store(0, Ordering::SeqCst);
+    stop_forwarding();
     let child_report = super::run::read_report(report[0]);
     // SAFETY: closing our read end.
     unsafe { libc::close(report[0]) };
@@ -229,8 +170,8 @@ pub fn record(command: &[String], opts: RecordOptions) -> Result<(Ended, Recordi
     if let Some((code, stage, errno)) = child_report {
         let e = io::Error::from_raw_os_error(errno);
         let what = match stage {
-            1 => "cannot reset the signal mask for",
-            3 => "cannot install the tracing seccomp filter for",
+            s if s == Stage::Signals as u8 => "cannot reset the signal mask for",
+            s if s == Stage::Seccomp as u8 => "cannot install the tracing seccomp filter for",
             _ => "cannot run",
         };
         return Err(fail(code, format!("{what} '{cmd}': {e}")));
@@ -344,7 +285,7 @@ fn child(
     };
     // SAFETY: restoring the signal mask sysgate was started with.
     if unsafe { libc::sigprocmask(libc::SIG_SETMASK, mask, std::ptr::null_mut()) } != 0 {
-        report(EXIT_SYSGATE, 1, errno());
+        report(EXIT_SYSGATE, Stage::Signals as u8, errno());
     }
     let mut byte = 0u8;
     // SAFETY: reading one byte into a local.
@@ -354,10 +295,18 @@ fn child(
         unsafe { libc::_exit(EXIT_SYSGATE as libc::c_int) };
     }
     if let Err(e) = set_no_new_privs() {
-        report(EXIT_SYSGATE, 3, e.raw_os_error().unwrap_or(0));
+        report(
+            EXIT_SYSGATE,
+            Stage::Seccomp as u8,
+            e.raw_os_error().unwrap_or(0),
+        );
     }
     if let Err(e) = install_filter(filter, FilterFlags::default()) {
-        report(EXIT_SYSGATE, 3, e.raw_os_error().unwrap_or(0));
+        report(
+            EXIT_SYSGATE,
+            Stage::Seccomp as u8,
+            e.raw_os_error().unwrap_or(0),
+        );
     }
     // SAFETY: valid NUL-terminated strings, `argv` ends with a null pointer.
     unsafe { libc::execv(cpath.as_ptr(), argv.as_ptr()) };
@@ -367,5 +316,5 @@ fn child(
     } else {
         EXIT_CANNOT_EXECUTE
     };
-    report(code, 4, e)
+    report(code, Stage::Exec as u8, e)
 }

@@ -65,7 +65,7 @@ impl fmt::Display for RunError {
 
 impl std::error::Error for RunError {}
 
-fn fail(exit_code: u8, message: impl Into<String>) -> RunError {
+pub(super) fn fail(exit_code: u8, message: impl Into<String>) -> RunError {
     RunError {
         exit_code,
         message: message.into(),
@@ -75,7 +75,7 @@ fn fail(exit_code: u8, message: impl Into<String>) -> RunError {
 /// The step of the child's setup that failed, as sent over the pipe.
 #[derive(Clone, Copy)]
 #[repr(u8)]
-enum Stage {
+pub(super) enum Stage {
     Signals = 1,
     PreExec = 2,
     Seccomp = 3,
@@ -118,6 +118,39 @@ fn sigset(sigs: &[libc::c_int]) -> libc::sigset_t {
         }
         set
     }
+}
+
+/// Blocks the forwarded signals (so none is lost or handled before the parent knows the
+/// child's pid) and returns the mask to restore; call it just before `fork`.
+pub(super) fn block_forwarded() -> libc::sigset_t {
+    let blocked = sigset(&FORWARDED);
+    let mut old = sigset(&[]);
+    // SAFETY: both sets are valid sigset_t values.
+    unsafe { libc::sigprocmask(libc::SIG_BLOCK, &blocked, &mut old) };
+    old
+}
+
+/// In the parent after `fork`: forwards the signals to `pid` from now on and restores the
+/// mask [`block_forwarded`] saved.
+pub(super) fn forward_to(pid: libc::pid_t, old: &libc::sigset_t) {
+    CHILD.store(pid, Ordering::SeqCst);
+    for &s in &FORWARDED {
+        // SAFETY: a zeroed sigaction with a valid SA_SIGINFO handler and an empty mask.
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = forward as *const () as usize;
+            sa.sa_flags = libc::SA_SIGINFO | libc::SA_RESTART;
+            libc::sigemptyset(&mut sa.sa_mask);
+            libc::sigaction(s, &sa, std::ptr::null_mut());
+        }
+    }
+    // SAFETY: restoring the mask saved by block_forwarded.
+    unsafe { libc::sigprocmask(libc::SIG_SETMASK, old, std::ptr::null_mut()) };
+}
+
+/// Stops forwarding: the child is gone.
+pub(super) fn stop_forwarding() {
+    CHILD.store(0, Ordering::SeqCst);
 }
 
 fn to_c(s: &[u8]) -> Result<CString, RunError> {
@@ -208,10 +241,7 @@ fn run_inner(
 
     // Block the forwarded signals across fork so none is lost or handled before the
     // parent knows the child's pid; the child unblocks them before executing.
-    let blocked = sigset(&FORWARDED);
-    let mut old: libc::sigset_t = sigset(&[]);
-    // SAFETY: both sets are valid sigset_t values.
-    unsafe { libc::sigprocmask(libc::SIG_BLOCK, &blocked, &mut old) };
+    let old = block_forwarded();
 
     // SAFETY: sysgate is single-threaded here; the child only issues system calls (and the
     // caller's pre_exec, documented to do the same) before execve or _exit.
@@ -239,19 +269,7 @@ fn run_inner(
             libc::close(sync_rd);
         }
     }
-    CHILD.store(pid, Ordering::SeqCst);
-    for &s in &FORWARDED {
-        // SAFETY: a zeroed sigaction with a valid SA_SIGINFO handler and an empty mask.
-        unsafe {
-            let mut sa: libc::sigaction = std::mem::zeroed();
-            sa.sa_sigaction = forward as *const () as usize;
-            sa.sa_flags = libc::SA_SIGINFO | libc::SA_RESTART;
-            libc::sigemptyset(&mut sa.sa_mask);
-            libc::sigaction(s, &sa, std::ptr::null_mut());
-        }
-    }
-    // SAFETY: restoring the mask saved above.
-    unsafe { libc::sigprocmask(libc::SIG_SETMASK, &old, std::ptr::null_mut()) };
+    forward_to(pid, &old);
 
     let (report, ended) = match reporter {
         None => {
@@ -267,7 +285,7 @@ fn run_inner(
                 Err(msg) => {
                     // SAFETY: closing our read end.
                     unsafe { libc::close(rd) };
-                    CHILD.store(0, Ordering::SeqCst);
+                    stop_forwarding();
                     return Err(fail(EXIT_SYSGATE, format!("--report: {msg}")));
                 }
             }
@@ -275,7 +293,7 @@ fn run_inner(
     };
     // SAFETY: closing our read end.
     unsafe { libc::close(rd) };
-    CHILD.store(0, Ordering::SeqCst);
+    stop_forwarding();
     if let Some((code, stage, errno)) = report {
         return Err(describe(
             code,
@@ -446,6 +464,6 @@ fn child(
     report(code, Stage::Exec, e)
 }
 
-fn errno() -> i32 {
+pub(super) fn errno() -> i32 {
     io::Error::last_os_error().raw_os_error().unwrap_or(0)
 }
