@@ -8,6 +8,8 @@
 
 mod common;
 
+use common::rng::Rng;
+
 use common::libseccomp_available as available;
 use serde_json::{json, Value};
 use sysgate::analyze::decompile::{decompile_text, Options};
@@ -20,23 +22,6 @@ use sysgate::policy::Policy;
 /// libseccomp's program for `desc` (see tests/support/libseccomp_export.py).
 fn libseccomp(desc: &Value) -> Vec<Insn> {
     from_bytes(&common::libseccomp_export(desc)).unwrap()
-}
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<T: Copy>(&mut self, v: &[T]) -> T {
-        v[self.below(v.len())]
-    }
 }
 
 const POOL: [&str; 14] = [

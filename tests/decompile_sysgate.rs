@@ -1,6 +1,10 @@
 //! Decompiling sysgate's own programs: the text compiles again to a filter that `diff`
 //! proves equivalent to the input.
 
+mod common;
+
+use common::rng::Rng;
+
 use sysgate::analyze::decompile::{decompile_text, Options};
 use sysgate::analyze::diff;
 use sysgate::arch::Arch;
@@ -70,23 +74,6 @@ deny personality
         Some(vec![Arch::Aarch64, Arch::Arm]),
     ] {
         round_trip(&compile(text, arches));
-    }
-}
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<T: Copy>(&mut self, v: &[T]) -> T {
-        v[self.below(v.len())]
     }
 }
 

@@ -39,6 +39,8 @@
 #[allow(unused_imports)]
 mod common;
 
+use common::rng::Rng;
+
 use common::libseccomp_available;
 use common::libseccomp_export as run_helper;
 
@@ -234,24 +236,6 @@ impl Spec {
 
 // ---------------------------------------------------------------------------------------
 // Inputs.
-
-/// xorshift64*, so that random policies are the same on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len())]
-    }
-}
 
 /// Whether arguments with a non-zero high word may be compared on `arch` (difference (b)):
 /// both compare 64 bits on x86_64 and only the low word on i386; on x32 they differ.

@@ -12,6 +12,7 @@
 #![allow(dead_code)]
 
 pub mod doors;
+pub mod rng;
 pub mod run;
 
 // Each test file uses a different part of the harness.
