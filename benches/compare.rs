@@ -599,6 +599,9 @@ fn report(
         &format!("{} ns vs none ({none_a:.0} ns)", arg_call.0),
         &|i| format!("{:.3}x", med(i + 1, true) / none_a),
     );
+    if std::env::var_os("SYSGATE_BENCH_PATHS").is_some() {
+        paths(&cols, &mix);
+    }
     row("compile time", &|i| {
         let s = cols[i].compile_s;
         if s < 1e-3 {
@@ -607,6 +610,20 @@ fn report(
             format!("{:.2} ms", s * 1e3)
         }
     });
+}
+
+/// Per syscall of the mix (hottest first): its share and the instructions each column runs.
+fn paths(cols: &[Column], mix: &[(SeccompData, f64)]) {
+    let total: f64 = mix.iter().map(|m| m.1).sum();
+    for (d, w) in mix {
+        let name = Arch::X86_64.syscall_name(d.nr).unwrap_or("?");
+        print!("| {:<30} {:>6.2}% |", name, 100.0 * w / total);
+        for c in cols {
+            let n = sysgate::bpf::emulator::run(&c.prog, d).map_or(0, |o| o.executed);
+            print!(" {n:>14} |");
+        }
+        println!();
+    }
 }
 
 /// A benchmarked policy: title, resolved policy, libseccomp rules (None: derived from the
@@ -649,6 +666,11 @@ fn main() {
     let container = sysgate::policy::Policy::builtin("container").expect("container");
     let service = service();
     let vmm = vmm();
+    if let Some(dir) = std::env::var_os("SYSGATE_BENCH_WRITE") {
+        let dir = PathBuf::from(dir);
+        std::fs::write(dir.join("service.policy"), service.sysgate()).expect("write");
+        std::fs::write(dir.join("vmm.policy"), vmm.sysgate()).expect("write");
+    }
     // TODO: add Docker's default profile through `formats::oci::import` (it has landed).
     let specs: Vec<Case> = vec![
         (

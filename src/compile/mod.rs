@@ -16,6 +16,7 @@ pub mod args;
 pub mod dag;
 pub mod emit;
 pub mod layout;
+pub mod weights;
 
 use crate::arch::Arch;
 use crate::bpf::insn::BPF_MAXINSNS;
@@ -23,7 +24,7 @@ use crate::bpf::Insn;
 use crate::ir::Policy;
 use std::fmt;
 
-pub use layout::Weights;
+pub use weights::Weights;
 
 /// Compiler settings.
 #[derive(Clone, Debug, Default)]
