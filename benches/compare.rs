@@ -600,7 +600,7 @@ fn report(
         &|i| format!("{:.3}x", med(i + 1, true) / none_a),
     );
     if std::env::var_os("SYSGATE_BENCH_PATHS").is_some() {
-        paths(&cols, &mix);
+        paths(cols, &mix);
     }
     row("compile time", &|i| {
         let s = cols[i].compile_s;
