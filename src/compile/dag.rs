@@ -45,11 +45,19 @@ impl Node {
 pub struct Dag {
     nodes: Vec<Node>,
     index: HashMap<Node, NodeId>,
+    /// Per node, the most nodes a path from it visits, itself and the `ret` included.
+    heights: Vec<u32>,
 }
 
 impl Dag {
     pub fn node(&self, id: NodeId) -> &Node {
         &self.nodes[id]
+    }
+
+    /// The most nodes any path from `id` visits (an upper bound on the instructions it
+    /// runs: emit may drop loads).
+    pub fn height(&self, id: NodeId) -> u32 {
+        self.heights[id]
     }
 
     pub fn len(&self) -> usize {
@@ -65,6 +73,8 @@ impl Dag {
             return id;
         }
         let id = self.nodes.len();
+        let below = n.successors().iter().map(|&s| self.heights[s]).max();
+        self.heights.push(1 + below.unwrap_or(0));
         self.nodes.push(n);
         self.index.insert(n, id);
         id

@@ -89,7 +89,7 @@ pub fn emit(dag: &Dag, root: NodeId) -> Vec<Insn> {
 }
 
 /// Where the jump at `i` goes: (true target, false target); both equal for `ja`.
-fn targets(prog: &[Insn], i: usize) -> Option<(usize, usize)> {
+pub fn targets(prog: &[Insn], i: usize) -> Option<(usize, usize)> {
     let ins = prog[i];
     match ins.class() {
         BPF_RET => None,

@@ -1,25 +1,13 @@
-//! Argument conditions to graph nodes.
-//!
-//! `seccomp_data.args[i]` is a 64-bit value that classic BPF reads as two 32-bit words.
-//! A 64-bit comparison therefore tests the high word first and looks at the low word only
-//! when the high words are equal. A 32-bit parameter (`bits == 32`, which is every
-//! parameter on i386 and arm) tests the low word alone: the kernel ignores the high word,
-//! and a 64-bit task calling through `int 0x80` can put anything there.
+//! The straightforward translation: each rule, and each alternative of a rule, tested in
+//! order, every atom with its own loads and comparisons (large 32-bit value sets excepted:
+//! they are gathered and searched). Small, but it re-tests words the diagram would test
+//! once; [`super::decision`] keeps it where it is no worse.
 
-use super::dag::{Dag, NodeId};
+use super::{arg_offsets, dispatch};
 use crate::arch::Arch;
 use crate::bpf::insn::{BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JSET};
+use crate::compile::dag::{Dag, NodeId};
 use crate::ir::{Atom, Cond, Decision, Test};
-
-/// Offsets of the (low, high) words of argument `i` in `seccomp_data`.
-pub fn arg_offsets(arch: Arch, i: u8) -> (u32, u32) {
-    let base = 16 + 8 * u32::from(i);
-    if arch.big_endian() {
-        (base + 4, base)
-    } else {
-        (base, base + 4)
-    }
-}
 
 /// The graph for a decision: rules tested in order, first match wins.
 pub fn decision(dag: &mut Dag, arch: Arch, d: &Decision) -> NodeId {
@@ -32,7 +20,7 @@ pub fn decision(dag: &mut Dag, arch: Arch, d: &Decision) -> NodeId {
 }
 
 /// Continues at `t` when `c` holds, at `f` otherwise.
-pub fn cond(dag: &mut Dag, arch: Arch, c: &Cond, t: NodeId, f: NodeId) -> NodeId {
+fn cond(dag: &mut Dag, arch: Arch, c: &Cond, t: NodeId, f: NodeId) -> NodeId {
     match c {
         Cond::True => t,
         Cond::False => f,
@@ -46,11 +34,8 @@ pub fn cond(dag: &mut Dag, arch: Arch, c: &Cond, t: NodeId, f: NodeId) -> NodeId
     }
 }
 
-/// Value sets at least this large are searched with `jge` instead of a `jeq` chain.
+/// Value sets at least this large are searched instead of tested one by one.
 const SET_SEARCH_MIN: usize = 8;
-
-/// A searched set ends in `jeq` chains of at most this many values.
-const SET_LEAF: usize = 6;
 
 /// `c1 || c2 || …`, tried in order. Large value sets (`x in {…}`: many `==` on the same
 /// argument) are gathered at the place of their first member and binary-searched.
@@ -104,23 +89,8 @@ fn member(dag: &mut Dag, arch: Arch, arg: u8, values: &[u64], t: NodeId, f: Node
     let mut los: Vec<u32> = values.iter().map(|&x| x as u32).collect();
     los.sort_unstable();
     los.dedup();
-    let s = search(dag, &los, t, f);
+    let s = dispatch::member(dag, &los, t, f);
     dag.load(lo_off, s)
-}
-
-/// Whether the accumulator is one of the sorted `values`: a `jge` search down to short
-/// `jeq` chains.
-fn search(dag: &mut Dag, values: &[u32], t: NodeId, f: NodeId) -> NodeId {
-    if values.len() <= SET_LEAF {
-        return values
-            .iter()
-            .rev()
-            .fold(f, |next, &x| dag.jump(BPF_JEQ, x, t, next));
-    }
-    let mid = values.len() / 2;
-    let upper = search(dag, &values[mid..], t, f);
-    let lower = search(dag, &values[..mid], t, f);
-    dag.jump(BPF_JGE, values[mid], upper, lower)
 }
 
 fn split(v: u64) -> (u32, u32) {

@@ -1,0 +1,221 @@
+//! A decision as a decision diagram over word predicates, built by Shannon expansion.
+//!
+//! The remaining rules are first simplified (false conditions dropped, everything after a
+//! true one dropped, trailing rules with the fallback's action dropped); with none left the
+//! answer is a `ret`. Otherwise one of the words the first rule tests is examined (the one
+//! with the fewest distinct predicates, see [`word`]):
+//! - when every predicate on it (in any rule) is `==` or `>`, the word's range is cut at
+//!   their bounds into classes on which each predicate is constant; each class continues
+//!   with its predicates replaced by their values, neighbouring classes that end in the
+//!   same node merge, and one `ld` with a `jeq`/`jge` dispatch ([`super::dispatch`])
+//!   chooses between them;
+//! - otherwise (bit masks) it expands on the first mask predicate alone, true and false,
+//!   replacing every predicate on the word whose value that implies
+//!   ([`WordTest::implies`]).
+//!
+//! Every sub-decision is built once (memoised on its simplified rules), and the dag's
+//! hash-consing shares what is equal anyway. Both the nodes created and the formula work are
+//! budgeted; past either, [`decision`] gives up and the caller falls back.
+
+use super::dispatch;
+use super::word::{formula, Formula, Pred, WordTest};
+use crate::arch::Arch;
+use crate::bpf::insn::{BPF_JEQ, BPF_JSET};
+use crate::compile::dag::{Dag, NodeId};
+use crate::ir::Decision;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+/// Formula nodes visited at most, keeping compile time in check (a set of 4000 64-bit
+/// values takes about 20 million).
+const WORK_BUDGET: usize = 1 << 24;
+
+/// What remains to be decided: rules in order (condition, `ret` value), then `otherwise`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct Rules {
+    rules: Vec<(Rc<Formula>, u32)>,
+    otherwise: u32,
+}
+
+impl Rules {
+    /// Applies `known` to every condition, then simplifies.
+    fn substitute(&self, known: &impl Fn(&Pred) -> Option<bool>) -> Rules {
+        let rules = self
+            .rules
+            .iter()
+            .map(|(f, a)| match f.substitute(known) {
+                Some(g) => (Rc::new(g), *a),
+                None => (f.clone(), *a),
+            })
+            .collect();
+        simplify(Rules {
+            rules,
+            otherwise: self.otherwise,
+        })
+    }
+}
+
+fn simplify(r: Rules) -> Rules {
+    let mut otherwise = r.otherwise;
+    let mut rules = Vec::with_capacity(r.rules.len());
+    for (f, a) in r.rules {
+        match *f {
+            Formula::Const(false) => {}
+            Formula::Const(true) => {
+                otherwise = a;
+                break;
+            }
+            _ => rules.push((f, a)),
+        }
+    }
+    while rules.last().is_some_and(|r| r.1 == otherwise) {
+        rules.pop();
+    }
+    Rules { rules, otherwise }
+}
+
+/// The diagram for `d`, or `None` when it would take more than `node_budget` new nodes.
+pub fn decision(dag: &mut Dag, arch: Arch, d: &Decision, node_budget: usize) -> Option<NodeId> {
+    let rules = Rules {
+        rules: d
+            .rules
+            .iter()
+            .map(|r| (Rc::new(formula(arch, &r.cond)), r.ruling.action.ret_value()))
+            .collect(),
+        otherwise: d.otherwise.action.ret_value(),
+    };
+    let start = dag.len();
+    let mut b = Builder {
+        dag,
+        memo: HashMap::new(),
+        node_limit: start + node_budget,
+        work_left: WORK_BUDGET,
+    };
+    b.build(simplify(rules))
+}
+
+/// The word to branch on: of those the first rule tests, the one with the fewest distinct
+/// predicates in all rules (fewest branches; a high word compared with 0 everywhere goes
+/// first), the earliest on ties. `None` only if the first rule's condition is constant,
+/// which simplified rules rule out.
+fn word(r: &Rules, preds: &[&Pred]) -> Option<u32> {
+    let mut tests: HashMap<u32, HashSet<WordTest>> = HashMap::new();
+    for p in preds {
+        tests.entry(p.off).or_default().insert(p.test);
+    }
+    let mut first: Vec<&Pred> = Vec::new();
+    r.rules.first()?.0.preds(&mut first);
+    // `min_by_key` keeps the first of equal keys.
+    first
+        .iter()
+        .map(|p| p.off)
+        .min_by_key(|off| tests.get(off).map_or(0, HashSet::len))
+}
+
+struct Builder<'a> {
+    dag: &'a mut Dag,
+    memo: HashMap<Rules, NodeId>,
+    /// `dag.len()` may not exceed this.
+    node_limit: usize,
+    work_left: usize,
+}
+
+impl Builder<'_> {
+    /// `r` is simplified.
+    fn build(&mut self, r: Rules) -> Option<NodeId> {
+        if r.rules.is_empty() {
+            return Some(self.dag.ret(r.otherwise));
+        }
+        if let Some(&n) = self.memo.get(&r) {
+            return Some(n);
+        }
+        let work: usize = r.rules.iter().map(|(f, _)| f.size()).sum();
+        self.work_left = self.work_left.checked_sub(work)?;
+        let mut preds: Vec<&Pred> = Vec::new();
+        for (f, _) in &r.rules {
+            f.preds(&mut preds);
+        }
+        let off = word(&r, &preds)?;
+        let mut on_word: Vec<WordTest> = preds
+            .iter()
+            .filter(|p| p.off == off)
+            .map(|p| p.test)
+            .collect();
+        let node = match on_word.iter().find(|t| !t.is_interval()) {
+            Some(&t) => {
+                self.work_left = self.work_left.checked_sub(2 * work)?;
+                self.expand(&r, off, t)?
+            }
+            None => {
+                on_word.sort_unstable_by_key(|t| match *t {
+                    WordTest::Eq(k) | WordTest::Gt(k) => k,
+                    _ => 0,
+                });
+                on_word.dedup();
+                self.classes(&r, off, &on_word, work)?
+            }
+        };
+        if self.dag.len() > self.node_limit {
+            return None;
+        }
+        self.memo.insert(r, node);
+        Some(node)
+    }
+
+    /// Shannon expansion on the mask test `t` of the word at `off`.
+    fn expand(&mut self, r: &Rules, off: u32, t: WordTest) -> Option<NodeId> {
+        let branch = |b: bool| {
+            r.substitute(&|p: &Pred| {
+                if p.off == off {
+                    t.implies(b, p.test)
+                } else {
+                    None
+                }
+            })
+        };
+        let yes = self.build(branch(true))?;
+        let no = self.build(branch(false))?;
+        if yes == no {
+            return Some(yes);
+        }
+        let dag = &mut *self.dag;
+        let test = match t {
+            WordTest::AnySet(m) => dag.jump(BPF_JSET, m, yes, no),
+            WordTest::Masked { mask, value } => {
+                let j = dag.jump(BPF_JEQ, value, yes, no);
+                dag.and(mask, j)
+            }
+            WordTest::Eq(_) | WordTest::Gt(_) => unreachable!("interval tests are split"),
+        };
+        Some(dag.load(off, test))
+    }
+
+    /// The word's range cut into the classes on which every test in `tests` is constant;
+    /// substituting into `r` costs `work` per class.
+    fn classes(&mut self, r: &Rules, off: u32, tests: &[WordTest], work: usize) -> Option<NodeId> {
+        let mut starts = vec![0u32];
+        for t in tests {
+            match *t {
+                WordTest::Eq(k) => starts.extend([Some(k), k.checked_add(1)].into_iter().flatten()),
+                WordTest::Gt(k) => starts.push(k + 1),
+                _ => {}
+            }
+        }
+        starts.sort_unstable();
+        starts.dedup();
+        self.work_left = self.work_left.checked_sub(work * starts.len())?;
+        let mut segs: Vec<(u32, NodeId)> = Vec::new();
+        for s in starts {
+            let known = |p: &Pred| (p.off == off).then(|| p.test.holds(s));
+            let n = self.build(r.substitute(&known))?;
+            if segs.last().map(|l| l.1) != Some(n) {
+                segs.push((s, n));
+            }
+        }
+        if segs.len() == 1 {
+            return Some(segs[0].1);
+        }
+        let d = dispatch::segments(self.dag, &segs);
+        Some(self.dag.load(off, d))
+    }
+}
