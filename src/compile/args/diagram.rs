@@ -17,8 +17,8 @@
 //! hash-consing shares what is equal anyway. Both the nodes created and the formula work are
 //! budgeted; past either, [`decision`] gives up and the caller falls back.
 
-use super::dispatch;
 use super::word::{formula, Formula, Pred, WordTest};
+use super::{arg_offsets, dispatch};
 use crate::arch::Arch;
 use crate::bpf::insn::{BPF_JEQ, BPF_JSET};
 use crate::compile::dag::{Dag, NodeId};
@@ -26,8 +26,9 @@ use crate::ir::Decision;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
-/// Formula nodes visited at most, keeping compile time in check (a set of 4000 64-bit
-/// values takes about 20 million).
+/// Formula nodes visited at most, keeping compile time in check: a value set of n values
+/// on one argument costs about 2n² (so sets up to about 2800 values are diagrams; larger
+/// ones fall back to the sequential translation, which searches 32-bit sets too).
 const WORK_BUDGET: usize = 1 << 24;
 
 /// What remains to be decided: rules in order (condition, `ret` value), then `otherwise`.
@@ -86,6 +87,7 @@ pub fn decision(dag: &mut Dag, arch: Arch, d: &Decision, node_budget: usize) -> 
     };
     let start = dag.len();
     let mut b = Builder {
+        arch,
         dag,
         memo: HashMap::new(),
         node_limit: start + node_budget,
@@ -96,23 +98,34 @@ pub fn decision(dag: &mut Dag, arch: Arch, d: &Decision, node_budget: usize) -> 
 
 /// The word to branch on: of those the first rule tests, the one with the fewest distinct
 /// predicates in all rules (fewest branches; a high word compared with 0 everywhere goes
-/// first), the earliest on ties. `None` only if the first rule's condition is constant,
-/// which simplified rules rule out.
-fn word(r: &Rules, preds: &[&Pred]) -> Option<u32> {
+/// first), the earliest on ties. A low word waits while its high word is still tested
+/// anywhere: every 64-bit comparison then reads high word first, the shape the decompiler
+/// recognises. `None` only if the first rule's condition is constant, which simplified
+/// rules rule out.
+fn word(arch: Arch, r: &Rules, preds: &[&Pred]) -> Option<u32> {
     let mut tests: HashMap<u32, HashSet<WordTest>> = HashMap::new();
     for p in preds {
         tests.entry(p.off).or_default().insert(p.test);
     }
+    // The high word a low word waits for.
+    let waits_for = |off: u32| {
+        let (lo, hi) = arg_offsets(arch, ((off - 16) / 8) as u8);
+        (off == lo && tests.contains_key(&hi)).then_some(hi)
+    };
     let mut first: Vec<&Pred> = Vec::new();
     r.rules.first()?.0.preds(&mut first);
     // `min_by_key` keeps the first of equal keys.
-    first
+    let best = first
         .iter()
         .map(|p| p.off)
-        .min_by_key(|off| tests.get(off).map_or(0, HashSet::len))
+        .filter(|&off| waits_for(off).is_none())
+        .min_by_key(|off| tests.get(off).map_or(0, HashSet::len));
+    // The first rule tests only low words whose high words later rules test.
+    best.or_else(|| waits_for(first.first()?.off))
 }
 
 struct Builder<'a> {
+    arch: Arch,
     dag: &'a mut Dag,
     memo: HashMap<Rules, NodeId>,
     /// `dag.len()` may not exceed this.
@@ -135,7 +148,7 @@ impl Builder<'_> {
         for (f, _) in &r.rules {
             f.preds(&mut preds);
         }
-        let off = word(&r, &preds)?;
+        let off = word(self.arch, &r, &preds)?;
         let mut on_word: Vec<WordTest> = preds
             .iter()
             .filter(|p| p.off == off)

@@ -314,3 +314,32 @@ fn an_interval_of_values_is_two_comparisons() {
         assert!(argument_path(&prog, nr, [fd, 0, 0, 0, 0, 0]) <= 4);
     }
 }
+
+#[test]
+fn a_low_word_waits_for_its_high_word() {
+    // The first rule tests only the low word of arg0; the second tests its high word too.
+    let prog =
+        x86_64("default allow\nerrno 1 lseek if arg0 & 1\nerrno 2 lseek if arg0 == 0x100000000\n");
+    let nr = Arch::X86_64.syscall_nr("lseek").unwrap();
+    let loads: Vec<u32> = {
+        let data = SeccompData {
+            nr,
+            arch: Arch::X86_64.audit_arch(),
+            instruction_pointer: 0,
+            args: [1 << 32, 0, 0, 0, 0, 0],
+        };
+        let out = run(&prog.insns, &data).unwrap();
+        assert_eq!(out.ret, crate::bpf::ret::ERRNO | 2);
+        out.path
+            .iter()
+            .map(|&i| prog.insns[i])
+            .filter(|i| i.class() == crate::bpf::insn::BPF_LD && i.k >= 16)
+            .map(|i| i.k)
+            .collect()
+    };
+    assert_eq!(
+        loads,
+        vec![20, 16],
+        "high word first, then the low word, once each"
+    );
+}
