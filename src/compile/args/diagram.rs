@@ -149,7 +149,7 @@ impl Builder<'_> {
             f.preds(&mut preds);
         }
         let off = word(self.arch, &r, &preds)?;
-        let mut on_word: Vec<WordTest> = preds
+        let on_word: Vec<WordTest> = preds
             .iter()
             .filter(|p| p.off == off)
             .map(|p| p.test)
@@ -159,14 +159,7 @@ impl Builder<'_> {
                 self.work_left = self.work_left.checked_sub(2 * work)?;
                 self.expand(&r, off, t)?
             }
-            None => {
-                on_word.sort_unstable_by_key(|t| match *t {
-                    WordTest::Eq(k) | WordTest::Gt(k) => k,
-                    _ => 0,
-                });
-                on_word.dedup();
-                self.classes(&r, off, &on_word, work)?
-            }
+            None => self.classes(&r, off, &on_word, work)?,
         };
         if self.dag.len() > self.node_limit {
             return None;
