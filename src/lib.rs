@@ -13,3 +13,8 @@ pub mod formats;
 pub mod ir;
 pub mod policy;
 pub mod sandbox;
+
+/// The integration tests' deterministic generator, for the unit tests too.
+#[cfg(test)]
+#[path = "../tests/common/rng.rs"]
+pub(crate) mod test_rng;

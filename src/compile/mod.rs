@@ -16,6 +16,7 @@ pub mod args;
 pub mod dag;
 pub mod emit;
 pub mod layout;
+pub mod tree;
 pub mod weights;
 
 use crate::arch::Arch;
