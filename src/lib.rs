@@ -13,3 +13,10 @@ pub mod formats;
 pub mod ir;
 pub mod policy;
 pub mod sandbox;
+
+/// The integration tests' deterministic generator, for the unit tests too (not all of it
+/// is used here).
+#[cfg(test)]
+#[allow(dead_code)]
+#[path = "../tests/common/rng.rs"]
+pub(crate) mod test_rng;

@@ -16,6 +16,7 @@ pub mod args;
 pub mod dag;
 pub mod emit;
 pub mod layout;
+pub mod tree;
 pub mod weights;
 
 use crate::arch::Arch;
@@ -153,6 +154,23 @@ mod tests {
     /// (both byte orders), every syscall number and numbers around the tables.
     #[test]
     fn filter_matches_policy_on_every_architecture() {
+        matches_policy_on_every_architecture(|_| super::Options::default());
+    }
+
+    /// The same with the layout shaped by a mix in which the argument-checked syscalls and
+    /// the numbers alone in their range are hot: they get their own `jeq` in the tree.
+    #[test]
+    fn weighted_filter_matches_policy_on_every_architecture() {
+        let mix = "clone 900\nsocket 800\nmmap 700\nlseek 600\nioctl 500\nfutex 400\n\
+                   fcntl 300\npersonality 200\nbpf 100\ngetpid 90\nread 80\nwrite 70\n";
+        matches_policy_on_every_architecture(|arches| {
+            let (weights, unknown) = Weights::from_mix(mix, arches);
+            assert!(unknown.is_empty());
+            super::Options { weights }
+        });
+    }
+
+    fn matches_policy_on_every_architecture(opts: impl Fn(&[Arch]) -> super::Options) {
         let text = "default allow\nunknown errno 99\n\
             deny clone if flags & (CLONE_NEWUSER | CLONE_NEWNS)\n\
             errno 7 socket if domain in {AF_ALG, AF_VSOCK} || type == 3\n\
@@ -164,7 +182,7 @@ mod tests {
               0x200000000, 13} || arg1 == 5\n\
             kill personality\ntrap 3 bpf\nlog getpid\n";
         let p = policy(text, &Arch::ALL);
-        let prog = p.compile().unwrap();
+        let prog = compile(&p.resolved, &opts(&Arch::ALL)).unwrap();
         let values = probes(&p.resolved);
         for arch in Arch::ALL {
             let mut nrs: Vec<u32> = arch.syscalls().iter().map(|(_, n)| *n).collect();
