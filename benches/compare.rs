@@ -581,23 +581,15 @@ fn worst_inputs(arches: &[Arch]) -> Vec<SeccompData> {
 }
 
 // ---------------------------------------------------------------------------------------
-// Real time, in forked children.
+// Real time: processes pinned to one CPU that take turns.
 
-/// Calls per timed block, and blocks per measurement (the fastest block counts: interrupts
-/// and preemption only ever add time).
-const BLOCK: u32 = 1000;
-const BLOCKS: u32 = 25;
-/// Rounds of (no filter, each column); the order rotates from round to round.
-const ROUNDS: usize = 21;
+/// Calls per timed block (after `WARM` untimed ones), cycles per round, rounds.
+const BLOCK: u32 = 500;
+const WARM: u32 = 50;
+const CYCLES: usize = 64;
+const ROUNDS: usize = 15;
 
-/// One child's measurement, ns per call of `getppid` and of the argument-checked call:
-/// `before` loading the filter and `after` (the same process on the same CPU, so the two
-/// pair up). A child that loads nothing measures twice: the noise floor.
-#[derive(Clone, Copy)]
-struct Sample {
-    before: [f64; 2],
-    after: [f64; 2],
-}
+const GETPPID: (i64, [u64; 3]) = (libc::SYS_getppid, [0; 3]);
 
 fn now() -> f64 {
     let mut ts = libc::timespec {
@@ -616,21 +608,18 @@ fn calls(n: u32, (nr, a): (i64, [u64; 3])) {
     }
 }
 
-/// ns per call: the fastest of `BLOCKS` blocks of `BLOCK` calls.
-fn fastest(call: (i64, [u64; 3])) -> f64 {
-    let mut best = f64::INFINITY;
-    for _ in 0..BLOCKS {
-        let t0 = now();
-        calls(BLOCK, call);
-        best = best.min(now() - t0);
-    }
-    best / f64::from(BLOCK)
+/// ns per call over one block (after a few untimed calls that warm the path again).
+fn block(call: (i64, [u64; 3])) -> f64 {
+    calls(WARM, call);
+    let t0 = now();
+    calls(BLOCK, call);
+    (now() - t0) / f64::from(BLOCK)
 }
 
-/// The CPU the timed children run on: `SYSGATE_BENCH_CPU`, or the last one this process
+/// The CPU the timed processes run on: `SYSGATE_BENCH_CPU`, or the last one this process
 /// may use.
 fn bench_cpu() -> Option<usize> {
-    if let Some(c) = std::env::var("SYSGATE_BENCH_CPU").ok() {
+    if let Ok(c) = std::env::var("SYSGATE_BENCH_CPU") {
         return c.parse().ok();
     }
     // SAFETY: `set` is a zeroed cpu_set_t of the size passed.
@@ -645,43 +634,59 @@ fn bench_cpu() -> Option<usize> {
     }
 }
 
-/// Measures in a forked child pinned to `cpu`: `getppid` and `arg_call` before and after
-/// loading `prog` (if any) with `SECCOMP_FILTER_FLAG_SPEC_ALLOW`. Also returns the child's
-/// `Speculation_Store_Bypass` line of /proc/PID/status, read while the filter is loaded.
-fn time_in_child(
-    prog: Option<&[Insn]>,
+/// ns per call of (getppid, the argument-checked call), per cycle.
+type Blocks = [[f64; 2]; CYCLES];
+
+/// One round: a process per entry of `progs` (None: no filter), all pinned to `cpu`, passing
+/// a token around a ring of pipes; holding it, a process times one block of each call. So
+/// cycle `c` of every process ran back to back, and differences between them pair up.
+/// Filters are loaded with `SECCOMP_FILTER_FLAG_SPEC_ALLOW`. Also returns each filtered
+/// process's `Speculation_Store_Bypass` state (/proc/PID/status) with its filter loaded.
+fn ring_round(
+    progs: &[Option<&[Insn]>],
     cpu: Option<usize>,
     arg_call: (i64, [u64; 3]),
-) -> Option<(Sample, String)> {
-    const GETPPID: (i64, [u64; 3]) = (libc::SYS_getppid, [0; 3]);
-    let mut out = [0i32; 2];
-    let mut go = [0i32; 2];
-    // SAFETY: pipes, fork and raw syscalls; the child allocates nothing, writes its four
-    // numbers, waits for the parent to close `go` and exits.
-    unsafe {
-        if libc::pipe(out.as_mut_ptr()) != 0 {
-            return None;
-        }
-        if libc::pipe(go.as_mut_ptr()) != 0 {
-            libc::close(out[0]);
-            libc::close(out[1]);
-            return None;
-        }
-        let pid = libc::fork();
-        if pid < 0 {
-            return None;
-        }
-        if pid == 0 {
-            libc::close(out[0]);
-            libc::close(go[1]);
+) -> Option<(Vec<Blocks>, BTreeSet<String>)> {
+    const SIZE: usize = std::mem::size_of::<Blocks>();
+    let n = progs.len();
+    let pipe = || {
+        let mut p = [0i32; 2];
+        // SAFETY: `p` has room for the two descriptors.
+        (unsafe { libc::pipe(p.as_mut_ptr()) } == 0).then_some(p)
+    };
+    let tok: Vec<[i32; 2]> = (0..n).map(|_| pipe()).collect::<Option<_>>()?;
+    let res: Vec<[i32; 2]> = (0..n).map(|_| pipe()).collect::<Option<_>>()?;
+    let go = pipe()?;
+    let all: Vec<i32> = tok
+        .iter()
+        .chain(&res)
+        .chain([&go])
+        .flatten()
+        .copied()
+        .collect();
+    let mut pids = Vec::new();
+    for (i, prog) in progs.iter().enumerate() {
+        let keep = [tok[i][0], tok[(i + 1) % n][1], res[i][1], go[0]];
+        // SAFETY: the parent is single-threaded. The child makes raw syscalls on descriptors
+        // it owns and on a stack array, writes its results, waits until the parent closes
+        // `go`, and exits without returning.
+        unsafe {
+            let pid = libc::fork();
+            if pid < 0 {
+                break;
+            }
+            if pid > 0 {
+                pids.push(pid);
+                continue;
+            }
+            for &fd in all.iter().filter(|fd| !keep.contains(fd)) {
+                libc::close(fd);
+            }
             if let Some(c) = cpu {
                 let mut set: libc::cpu_set_t = std::mem::zeroed();
                 libc::CPU_SET(c, &mut set);
                 libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
             }
-            calls(20 * BLOCK, GETPPID);
-            calls(10 * BLOCK, arg_call);
-            let before = [fastest(GETPPID), fastest(arg_call)];
             if let Some(p) = prog {
                 let flags = sysgate::sandbox::FilterFlags {
                     spec_allow: true,
@@ -691,43 +696,71 @@ fn time_in_child(
                     libc::_exit(3);
                 }
             }
-            calls(10 * BLOCK, GETPPID);
-            calls(10 * BLOCK, arg_call);
-            let after = [fastest(GETPPID), fastest(arg_call)];
-            let res = [before[0], before[1], after[0], after[1]];
-            let bytes: [u8; 32] = std::mem::transmute(res);
-            libc::write(out[1], bytes.as_ptr().cast(), 32);
+            let mut out: Blocks = [[0.0; 2]; CYCLES];
             let mut b = 0u8;
-            libc::read(go[0], (&mut b as *mut u8).cast(), 1);
+            for (c, o) in out.iter_mut().enumerate() {
+                if libc::read(keep[0], (&mut b as *mut u8).cast(), 1) != 1 {
+                    libc::_exit(4);
+                }
+                *o = [block(GETPPID), block(arg_call)];
+                if !(c + 1 == CYCLES && i + 1 == n) {
+                    libc::write(keep[1], (&b as *const u8).cast(), 1);
+                }
+            }
+            let bytes: [u8; SIZE] = std::mem::transmute(out);
+            libc::write(keep[2], bytes.as_ptr().cast(), SIZE);
+            libc::read(keep[3], (&mut b as *mut u8).cast(), 1);
             libc::_exit(0);
         }
-        libc::close(out[1]);
-        libc::close(go[0]);
-        let mut buf = [0u8; 32];
-        let n = libc::read(out[0], buf.as_mut_ptr().cast(), 32);
-        libc::close(out[0]);
-        let ssb = std::fs::read_to_string(format!("/proc/{pid}/status"))
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find_map(|l| l.strip_prefix("Speculation_Store_Bypass:"))
-                    .map(|v| v.trim().to_string())
-            })
-            .unwrap_or_else(|| "?".into());
-        libc::close(go[1]);
-        let mut status = 0;
-        libc::waitpid(pid, &mut status, 0);
-        if n != 32 {
-            return None;
+    }
+    // SAFETY: closing and reading descriptors this function created; waiting for its
+    // children.
+    unsafe {
+        for &fd in all
+            .iter()
+            .filter(|&&fd| fd != tok[0][1] && !res.iter().any(|r| r[0] == fd) && fd != go[1])
+        {
+            libc::close(fd);
         }
-        let r: [f64; 4] = std::mem::transmute(buf);
-        Some((
-            Sample {
-                before: [r[0], r[1]],
-                after: [r[2], r[3]],
-            },
-            ssb,
-        ))
+        if pids.len() == n {
+            libc::write(tok[0][1], [0u8].as_ptr().cast(), 1);
+        }
+        libc::close(tok[0][1]);
+        let mut out = Vec::new();
+        for r in &res {
+            let mut buf = [0u8; SIZE];
+            let mut got = 0;
+            while got < SIZE {
+                let k = libc::read(r[0], buf[got..].as_mut_ptr().cast(), SIZE - got);
+                if k <= 0 {
+                    break;
+                }
+                got += k as usize;
+            }
+            libc::close(r[0]);
+            if got == SIZE {
+                out.push(std::mem::transmute::<[u8; SIZE], Blocks>(buf));
+            }
+        }
+        let mut ssb = BTreeSet::new();
+        for (pid, prog) in pids.iter().zip(progs) {
+            if prog.is_some() {
+                let state = std::fs::read_to_string(format!("/proc/{pid}/status"))
+                    .ok()
+                    .and_then(|s| {
+                        s.lines()
+                            .find_map(|l| l.strip_prefix("Speculation_Store_Bypass:"))
+                            .map(|v| v.trim().to_string())
+                    });
+                ssb.insert(state.unwrap_or_else(|| "?".into()));
+            }
+        }
+        libc::close(go[1]);
+        for &pid in &pids {
+            let mut status = 0;
+            libc::waitpid(pid, &mut status, 0);
+        }
+        (out.len() == n).then_some((out, ssb))
     }
 }
 
@@ -749,54 +782,79 @@ fn quartiles(mut v: Vec<f64>) -> (f64, f64, f64) {
     (q(0.25), q(0.5), q(0.75))
 }
 
-/// Per-round samples of the no-filter child (index 0) and of each column.
+/// Per round, per process (0: no filter, the reference; 1..: the columns; last: no filter
+/// again, the noise floor), the blocks of each cycle.
 struct Timing {
-    samples: Vec<Vec<Sample>>,
+    rounds: Vec<Vec<Blocks>>,
+    ssb: String,
 }
 
 impl Timing {
-    fn run(cols: &[Column], cpu: Option<usize>, arg_call: (i64, [u64; 3])) -> (Timing, String) {
-        let mut samples = vec![Vec::new(); cols.len() + 1];
+    fn run(cols: &[Column], cpu: Option<usize>, arg_call: (i64, [u64; 3])) -> Timing {
+        let n = cols.len() + 2;
+        let mut rounds = Vec::new();
         let mut ssb = BTreeSet::new();
         for round in 0..ROUNDS {
-            for k in 0..samples.len() {
-                let i = (round + k) % samples.len();
-                let prog = (i > 0).then(|| &cols[i - 1].prog[..]);
-                if let Some((s, state)) = time_in_child(prog, cpu, arg_call) {
-                    samples[i].push(s);
-                    if i > 0 {
-                        ssb.insert(state);
-                    }
+            // The ring starts at a different process each round.
+            let order: Vec<usize> = (0..n).map(|k| (round + k) % n).collect();
+            let progs: Vec<Option<&[Insn]>> = order
+                .iter()
+                .map(|&p| (p >= 1 && p <= cols.len()).then(|| &cols[p - 1].prog[..]))
+                .collect();
+            if let Some((blocks, s)) = ring_round(&progs, cpu, arg_call) {
+                let mut by_process = vec![[[0.0; 2]; CYCLES]; n];
+                for (&p, b) in order.iter().zip(blocks) {
+                    by_process[p] = b;
                 }
+                rounds.push(by_process);
+                ssb.extend(s);
+            } else {
+                eprintln!("timing: a round failed");
             }
         }
         let ssb: Vec<String> = ssb.into_iter().collect();
-        (Timing { samples }, ssb.join("; "))
+        Timing {
+            rounds,
+            ssb: ssb.join("; "),
+        }
     }
 
-    /// ns per call of call `k` (0: getppid, 1: the argument-checked one) without a filter.
+    /// Process `p`'s overhead for call `k` in each round: the median over cycles of its
+    /// block minus the reference's block of the same cycle.
+    fn overheads(&self, p: usize, k: usize) -> Vec<f64> {
+        self.rounds
+            .iter()
+            .map(|r| median((0..CYCLES).map(|c| r[p][c][k] - r[0][c][k]).collect()))
+            .collect()
+    }
+
+    /// ns per call without a filter (median over rounds of the median block).
     fn none_ns(&self, k: usize) -> f64 {
-        median(self.samples.iter().flatten().map(|s| s.before[k]).collect())
-    }
-
-    /// Quartiles of (after − before) for column `i` (0: no filter).
-    fn overhead(&self, i: usize, k: usize) -> (f64, f64, f64) {
-        quartiles(
-            self.samples[i]
-                .iter()
-                .map(|s| s.after[k] - s.before[k])
-                .collect(),
-        )
-    }
-
-    /// Median of after / before.
-    fn ratio(&self, i: usize, k: usize) -> f64 {
         median(
-            self.samples[i]
+            self.rounds
                 .iter()
-                .map(|s| s.after[k] / s.before[k])
+                .map(|r| median(r[0].iter().map(|b| b[k]).collect()))
                 .collect(),
         )
+    }
+
+    /// Median over rounds of process `p`'s median block / the reference's.
+    fn ratio(&self, p: usize, k: usize) -> f64 {
+        median(
+            self.rounds
+                .iter()
+                .map(|r| {
+                    median(r[p].iter().map(|b| b[k]).collect())
+                        / median(r[0].iter().map(|b| b[k]).collect())
+                })
+                .collect(),
+        )
+    }
+
+    /// Median over rounds of (overhead of `p`) / (overhead of `q`).
+    fn overhead_ratio(&self, p: usize, q: usize, k: usize) -> f64 {
+        let (a, b) = (self.overheads(p, k), self.overheads(q, k));
+        median(a.iter().zip(&b).map(|(x, y)| x / y).collect())
     }
 }
 
@@ -815,7 +873,8 @@ struct Summary {
     worst: Option<(usize, usize)>,
     size: Option<(usize, usize)>,
     share: (usize, usize, f64),
-    arg_overhead: Option<(f64, f64)>,
+    /// (sysgate ns, libseccomp 2 ns, median over rounds of their ratio).
+    arg_overhead: Option<(f64, f64, f64)>,
     compile_s: f64,
 }
 
@@ -883,13 +942,14 @@ fn report(case: &Case, cols: &[Column], cpu: Option<usize>) -> Summary {
     });
     let lib2 = cols.iter().position(|c| c.name == "libseccomp 2");
     let mut arg_overhead = None;
-    if let Some((t, _)) = &timing {
+    if let Some(t) = &timing {
+        let last = cols.len() + 1;
         for (k, call) in ["getppid", case.arg_call.0].into_iter().enumerate() {
             row(
                 &format!("{call} ns vs none ({:.0} ns)", t.none_ns(k)),
                 &|i| format!("{:.3}x", t.ratio(i + 1, k)),
             );
-            let floor = t.overhead(0, k);
+            let floor = quartiles(t.overheads(last, k));
             row(
                 &format!(
                     "  overhead ns (IQR) [none: {:+.1} ({:.1})]",
@@ -897,17 +957,22 @@ fn report(case: &Case, cols: &[Column], cpu: Option<usize>) -> Summary {
                     floor.2 - floor.0
                 ),
                 &|i| {
-                    let (q1, m, q3) = t.overhead(i + 1, k);
+                    let (q1, m, q3) = quartiles(t.overheads(i + 1, k));
                     format!("{m:.1} ({:.1})", q3 - q1)
                 },
             );
             if let Some(l) = lib2 {
-                let base = t.overhead(l + 1, k).1;
-                row("  overhead vs libseccomp 2's", &|i| {
-                    format!("{:.2}x", t.overhead(i + 1, k).1 / base)
+                row("  overhead / libseccomp 2's (IQR)", &|i| {
+                    let (a, b) = (t.overheads(i + 1, k), t.overheads(l + 1, k));
+                    let (q1, m, q3) = quartiles(a.iter().zip(&b).map(|(x, y)| x / y).collect());
+                    format!("{m:.2}x ({:.2})", q3 - q1)
                 });
                 if k == 1 {
-                    arg_overhead = Some((t.overhead(1, k).1, base));
+                    arg_overhead = Some((
+                        median(t.overheads(1, k)),
+                        median(t.overheads(l + 1, k)),
+                        t.overhead_ratio(1, l + 1, k),
+                    ));
                 }
             }
         }
@@ -916,12 +981,17 @@ fn report(case: &Case, cols: &[Column], cpu: Option<usize>) -> Summary {
         paths(cols, &mix);
     }
     row("compile time", &|i| fmt_time(cols[i].compile_s));
-    if let Some((_, ssb)) = &timing {
+    if let Some(t) = &timing {
         println!(
-            "\nreal time: {ROUNDS} interleaved rounds, each a child pinned to CPU {} measuring \
-             {BLOCKS}×{BLOCK} calls (fastest block) before and after loading the filter with \
-             SPEC_ALLOW; medians. Store bypass with the filter loaded: {ssb}.",
-            cpu.map_or("(none)".into(), |c| c.to_string()),
+            "\nreal time: {} rounds; in each, one process per column and two without a filter, \
+             pinned to CPU {}, take turns {CYCLES} times, each turn timing {BLOCK} calls of each \
+             call. Overhead: a process's ns per call minus the first unfiltered one's in the \
+             same turn, median over turns, then median (IQR) over rounds; `none` is the second \
+             unfiltered process, the noise floor. Filters loaded with SPEC_ALLOW; store bypass \
+             with a filter loaded: {}.",
+            t.rounds.len(),
+            cpu.map_or("(any)".into(), |c| c.to_string()),
+            t.ssb,
         );
     }
     let s = &shares[0];
@@ -983,9 +1053,13 @@ fn targets(sums: &[Summary]) {
         let (c, a, p) = s.share;
         format!("{p:.1}% ({c}/{a}) {}", verdict(c == a))
     });
-    row("argument-checked call overhead < 1x", &|s| {
-        ratio(s.arg_overhead, 1.0, true, 1)
-    });
+    row(
+        "argument-checked call overhead < 1x",
+        &|s| match s.arg_overhead {
+            Some((a, b, r)) => format!("{r:.2}x ({a:.1}/{b:.1} ns) {}", verdict(r < 1.0)),
+            None => "n/a".into(),
+        },
+    );
     row("compile time < 1 ms (3 ABIs)", &|s| {
         format!("{} {}", fmt_time(s.compile_s), verdict(s.compile_s < 1e-3))
     });
