@@ -1,15 +1,39 @@
-//! sysgate against libseccomp (level 1: linear, level 2: binary tree) on three policies.
+//! sysgate against libseccomp (level 1: linear, level 2: binary tree) on four policies, for
+//! x86_64+i386+x32: the built-in `container`; Docker's default profile
+//! (`../shared/fixtures/docker-default.json` from the crate root, as the tests find it;
+//! skipped with a note when absent) imported with `formats::oci::import` and Docker's default
+//! capabilities; a network-service allow-list; an argument-heavy VMM allow-list.
 //!
 //! Run: `cargo bench --bench compare` (needs Linux with seccomp, `/usr/bin/python3` with
 //! Debian's `python3-seccomp`; without them only the sysgate columns are printed).
 //!
-//! For each policy it prints program size, an estimate of the eBPF the kernel makes of it,
-//! BPF instructions executed per syscall (mean over the recorded mix in
-//! `benches/data/mix.tsv`, the same with cached calls counted as 0, and the worst case over
-//! every syscall of every targeted ABI), the share of unconditionally allowed syscalls the
-//! kernel's action cache serves (`sysgate::analyze::cost`, the kernel's own rules), real time
-//! per syscall with the filter loaded relative to no filter (forked children, interleaved
-//! rounds, median), and compile time. `SYSGATE_BENCH_NO_TIMING=1` skips the real-time rows.
+//! libseccomp gets the same policy: the service and VMM lists are written once here and
+//! rendered to both; `container` becomes its denials and argument rules (see
+//! [`container_libseccomp`]); Docker's profile is turned into libseccomp rules from the same
+//! JSON the way moby and runc do it ([`docker_libseccomp`]).
+//!
+//! Per policy it prints program size, an estimate of the eBPF the kernel makes of it, BPF
+//! instructions executed per syscall (mean over the recorded mix in `benches/data/mix.tsv`,
+//! the same with cached calls counted as 0, the worst case over every syscall of every
+//! targeted ABI, and for the timed argument-checked call), the share of unconditionally
+//! allowed syscalls the kernel's action cache serves (`sysgate::analyze::cost`, the kernel's
+//! own rules), real time and compile time; at the end, one table of the issue's targets
+//! (sysgate with the mix against libseccomp level 2).
+//!
+//! Real time ([`ring_round`]): in each of `ROUNDS` rounds, one forked process per column and
+//! two without a filter, all pinned to one CPU (`SYSGATE_BENCH_CPU`, default the last one
+//! allowed), pass a token around; holding it, a process times a block of `getppid` (which
+//! the action cache serves) and a block of an argument-checked call. Blocks of one turn ran
+//! back to back, so a filter's overhead (its ns per call minus the unfiltered process's in
+//! the same turn) is paired against the load of that moment; the second unfiltered process
+//! shows the noise floor. Printed: ns vs none, overhead in ns and its ratio to libseccomp
+//! 2's, each a median over rounds with the interquartile range. Filters are loaded with
+//! `SECCOMP_FILTER_FLAG_SPEC_ALLOW`, so a kernel that forces the store-bypass mitigation on
+//! seccomp tasks does not; the state the loaded processes report is printed.
+//!
+//! Switches: `SYSGATE_BENCH_NO_TIMING=1` skips real time; `SYSGATE_BENCH_PATHS=1` prints each
+//! mix syscall's path length per column; `SYSGATE_BENCH_WRITE=DIR` writes the bench's
+//! policies (`service.policy`, `vmm.policy`, and `docker.policy`, the imported text) there.
 
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -586,8 +610,8 @@ fn worst_inputs(arches: &[Arch]) -> Vec<SeccompData> {
 /// Calls per timed block (after `WARM` untimed ones), cycles per round, rounds.
 const BLOCK: u32 = 500;
 const WARM: u32 = 50;
-const CYCLES: usize = 64;
-const ROUNDS: usize = 15;
+const CYCLES: usize = 96;
+const ROUNDS: usize = 21;
 
 const GETPPID: (i64, [u64; 3]) = (libc::SYS_getppid, [0; 3]);
 
@@ -940,6 +964,17 @@ fn report(case: &Case, cols: &[Column], cpu: Option<usize>) -> Summary {
         let s = &shares[i];
         format!("{:.1}% ({}/{})", s.percent(), s.cached, s.allowed)
     });
+    let (_, nr, a) = case.arg_call;
+    let timed = SeccompData {
+        nr: nr as u32,
+        arch: AUDIT_X86_64,
+        instruction_pointer: 0,
+        args: [a[0], a[1], a[2], 0, 0, 0],
+    };
+    row(&format!("executed by {}", case.arg_call.0), &|i| {
+        sysgate::bpf::emulator::run(&cols[i].prog, &timed)
+            .map_or("?".into(), |o| o.executed.to_string())
+    });
     let lib2 = cols.iter().position(|c| c.name == "libseccomp 2");
     let mut arg_overhead = None;
     if let Some(t) = &timing {
@@ -1064,8 +1099,11 @@ fn targets(sums: &[Summary]) {
         format!("{} {}", fmt_time(s.compile_s), verdict(s.compile_s < 1e-3))
     });
     println!(
-        "\n(overhead: ns per call with the filter minus without, median over rounds; the \
-         compile-time target is stated for container)"
+        "\n(argument-checked overhead: ns per call with the filter minus without, medians over \
+         rounds, and the median over rounds of their paired ratio. For container, libseccomp's \
+         personality rule is an approximation (see container_libseccomp) that runs fewer \
+         instructions for personality(0xffffffff). The compile-time target is stated for \
+         container.)"
     );
 }
 
