@@ -1101,8 +1101,8 @@ fn targets(sums: &[Summary]) {
     println!(
         "\n(argument-checked overhead: ns per call with the filter minus without, medians over \
          rounds, and the median over rounds of their paired ratio. For container, libseccomp's \
-         personality rule is an approximation (see container_libseccomp) that runs fewer \
-         instructions for personality(0xffffffff). The compile-time target is stated for \
+         personality rule is an approximation (see container_libseccomp), so that cell does \
+         not compare the same rule. The compile-time target is stated for \
          container.)"
     );
 }
