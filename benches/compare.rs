@@ -1,15 +1,39 @@
-//! sysgate against libseccomp (level 1: linear, level 2: binary tree) on three policies.
+//! sysgate against libseccomp (level 1: linear, level 2: binary tree) on four policies, for
+//! x86_64+i386+x32: the built-in `container`; Docker's default profile
+//! (`../shared/fixtures/docker-default.json` from the crate root, as the tests find it;
+//! skipped with a note when absent) imported with `formats::oci::import` and Docker's default
+//! capabilities; a network-service allow-list; an argument-heavy VMM allow-list.
 //!
 //! Run: `cargo bench --bench compare` (needs Linux with seccomp, `/usr/bin/python3` with
 //! Debian's `python3-seccomp`; without them only the sysgate columns are printed).
 //!
-//! For each policy it prints program size, an estimate of the eBPF the kernel makes of it,
-//! BPF instructions executed per syscall (mean over the recorded mix in
-//! `benches/data/mix.tsv`, the same with cached calls counted as 0, and the worst case over
-//! every syscall of every targeted ABI), the share of unconditionally allowed syscalls the
-//! kernel's action cache serves (`sysgate::analyze::cost`, the kernel's own rules), real time
-//! per syscall with the filter loaded relative to no filter (forked children, interleaved
-//! rounds, median), and compile time. `SYSGATE_BENCH_NO_TIMING=1` skips the real-time rows.
+//! libseccomp gets the same policy: the service and VMM lists are written once here and
+//! rendered to both; `container` becomes its denials and argument rules (see
+//! [`container_libseccomp`]); Docker's profile is turned into libseccomp rules from the same
+//! JSON the way moby and runc do it ([`docker_libseccomp`]).
+//!
+//! Per policy it prints program size, an estimate of the eBPF the kernel makes of it, BPF
+//! instructions executed per syscall (mean over the recorded mix in `benches/data/mix.tsv`,
+//! the same with cached calls counted as 0, the worst case over every syscall of every
+//! targeted ABI, and for the timed argument-checked call), the share of unconditionally
+//! allowed syscalls the kernel's action cache serves (`sysgate::analyze::cost`, the kernel's
+//! own rules), real time and compile time; at the end, one table of the issue's targets
+//! (sysgate with the mix against libseccomp level 2).
+//!
+//! Real time ([`ring_round`]): in each of `ROUNDS` rounds, one forked process per column and
+//! two without a filter, all pinned to one CPU (`SYSGATE_BENCH_CPU`, default the last one
+//! allowed), pass a token around; holding it, a process times a block of `getppid` (which
+//! the action cache serves) and a block of an argument-checked call. Blocks of one turn ran
+//! back to back, so a filter's overhead (its ns per call minus the unfiltered process's in
+//! the same turn) is paired against the load of that moment; the second unfiltered process
+//! shows the noise floor. Printed: ns vs none, overhead in ns and its ratio to libseccomp
+//! 2's, each a median over rounds with the interquartile range. Filters are loaded with
+//! `SECCOMP_FILTER_FLAG_SPEC_ALLOW`, so a kernel that forces the store-bypass mitigation on
+//! seccomp tasks does not; the state the loaded processes report is printed.
+//!
+//! Switches: `SYSGATE_BENCH_NO_TIMING=1` skips real time; `SYSGATE_BENCH_PATHS=1` prints each
+//! mix syscall's path length per column; `SYSGATE_BENCH_WRITE=DIR` writes the bench's
+//! policies (`service.policy`, `vmm.policy`, and `docker.policy`, the imported text) there.
 
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -50,7 +74,6 @@ struct Rule {
 }
 
 struct Spec {
-    name: &'static str,
     header: &'static str,
     /// libseccomp's default action.
     default: &'static str,
@@ -167,7 +190,6 @@ fn service() -> Spec {
          sched_getaffinity sched_yield getcwd arch_prctl execve tgkill kill",
     ));
     Spec {
-        name: "service",
         header: HEADER_ALLOWLIST,
         default: "errno 1",
         rules,
@@ -258,7 +280,6 @@ fn vmm() -> Spec {
          ftruncate restart_syscall sched_yield getrandom set_robust_list rseq dup",
     ));
     Spec {
-        name: "vmm",
         header: HEADER_ALLOWLIST,
         default: "errno 1",
         rules,
@@ -301,11 +322,145 @@ fn container_libseccomp(p: &sysgate::ir::Policy, known: &BTreeSet<String>) -> Sp
     rules.push(rule("deny", "socket", one_of(0, &[38, 40])));
     rules.push(rule("deny", "personality", one_of(0, &[1, 2, 3, 4])));
     Spec {
-        name: "container",
         header: "",
         default: "allow",
         rules,
     }
+}
+
+/// Where a policy's libseccomp columns come from.
+enum Lib {
+    /// Written once in the bench (or derived from `container`).
+    Spec(Spec),
+    /// A description for `tests/support/libseccomp_export.py` without its `optimize` level
+    /// (Docker's profile, built the way moby and runc build it).
+    Desc(Value),
+}
+
+impl Lib {
+    fn desc(&self, optimize: u8, arches: &[&str]) -> Value {
+        match self {
+            Lib::Spec(s) => s.libseccomp(optimize, arches),
+            Lib::Desc(d) => {
+                let mut d = d.clone();
+                d["optimize"] = json!(optimize);
+                d
+            }
+        }
+    }
+}
+
+/// Docker's profile as libseccomp rules, the way a container gets it: moby keeps the
+/// entries that apply to this host (`amd64`), Docker's default capabilities and `kernel`
+/// (`includes`/`excludes`, `minKernel`) and takes the ABIs from `archMap`; runc then adds
+/// every entry to libseccomp — skipping entries whose action is the default action and
+/// names libseccomp does not know on the native ABI, splitting an entry whose conditions
+/// test one argument twice into one rule per condition, `SCMP_CMP_MASKED_EQ` as
+/// `(arg & value) == valueTwo`. (`tests/support/libseccomp_oci.py` repeats runc's part for
+/// OCI profiles; runc's extra `-ENOSYS` stub for numbers newer than the profile is left out
+/// on both sides.)
+fn docker_libseccomp(profile: &Value, kernel: (u32, u32)) -> Option<Value> {
+    const HOST: &str = "amd64";
+    let action = |name: &str, ret: Option<u64>| -> Option<String> {
+        let ret = ret.unwrap_or(1);
+        Some(match name {
+            "SCMP_ACT_ALLOW" => "allow".into(),
+            "SCMP_ACT_KILL" | "SCMP_ACT_KILL_THREAD" => "kill_thread".into(),
+            "SCMP_ACT_KILL_PROCESS" => "kill_process".into(),
+            "SCMP_ACT_TRAP" => "trap".into(),
+            "SCMP_ACT_LOG" => "log".into(),
+            "SCMP_ACT_ERRNO" => format!("errno {ret}"),
+            "SCMP_ACT_TRACE" => format!("trace {ret}"),
+            _ => return None,
+        })
+    };
+    let strings = |v: Option<&Value>| -> Vec<String> {
+        v.and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let caps: Vec<String> = sysgate::formats::oci::DOCKER_CAPS
+        .iter()
+        .map(|c| format!("CAP_{c}"))
+        .collect();
+    let default = action(
+        profile["defaultAction"].as_str()?,
+        profile["defaultErrnoRet"].as_u64(),
+    )?;
+    let lib_arch = |s: &str| match s {
+        "SCMP_ARCH_X86_64" => Some("x86_64"),
+        "SCMP_ARCH_X86" => Some("x86"),
+        "SCMP_ARCH_X32" => Some("x32"),
+        _ => None,
+    };
+    let mut arches = Vec::new();
+    for m in profile["archMap"].as_array()? {
+        if m["architecture"] == "SCMP_ARCH_X86_64" {
+            arches.push(lib_arch("SCMP_ARCH_X86_64")?);
+            for s in strings(m.get("subArchitectures")) {
+                arches.push(lib_arch(&s)?);
+            }
+        }
+    }
+    let mut entries = Vec::new();
+    for e in profile["syscalls"].as_array()? {
+        let (inc, exc) = (&e["includes"], &e["excludes"]);
+        if strings(exc.get("arches")).iter().any(|a| a == HOST)
+            || strings(exc.get("caps")).iter().any(|c| caps.contains(c))
+        {
+            continue;
+        }
+        let inc_arches = strings(inc.get("arches"));
+        if !inc_arches.is_empty() && !inc_arches.iter().any(|a| a == HOST) {
+            continue;
+        }
+        if !strings(inc.get("caps")).iter().all(|c| caps.contains(c)) {
+            continue;
+        }
+        if let Some(k) = inc["minKernel"].as_str() {
+            if kernel < sysgate::formats::oci::parse_kernel(k)? {
+                continue;
+            }
+        }
+        let act = action(e["action"].as_str()?, e["errnoRet"].as_u64())?;
+        if act == default {
+            continue;
+        }
+        let mut conds = Vec::new();
+        let mut indexes = BTreeSet::new();
+        for c in e["args"].as_array().map(Vec::as_slice).unwrap_or_default() {
+            let index = c["index"].as_u64()?;
+            indexes.insert(index);
+            let op = c["op"].as_str()?.strip_prefix("SCMP_CMP_")?;
+            let (value, two) = (c["value"].as_u64()?, c["valueTwo"].as_u64().unwrap_or(0));
+            conds.push(if op == "MASKED_EQ" {
+                json!({"arg": index, "op": op, "mask": value, "value": two})
+            } else {
+                json!({"arg": index, "op": op, "value": value})
+            });
+        }
+        let alts = if indexes.len() == conds.len() {
+            vec![conds]
+        } else {
+            conds.into_iter().map(|c| vec![c]).collect()
+        };
+        for name in strings(e.get("names")) {
+            entries.push((name, act.clone(), alts.clone()));
+        }
+    }
+    let names: Vec<&str> = entries.iter().map(|e| e.0.as_str()).collect();
+    let known = libseccomp_native(&names)?;
+    let mut rules = Vec::new();
+    for (name, act, alts) in entries.iter().filter(|e| known.contains(&e.0)) {
+        for conds in alts {
+            rules.push(json!({"action": act, "syscall": name, "conditions": conds}));
+        }
+    }
+    Some(json!({"default": default, "arches": arches, "rules": rules}))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -345,6 +500,17 @@ fn libseccomp_known(names: &[&str]) -> Option<BTreeSet<String>> {
         }
     }
     Some(known)
+}
+
+/// The names libseccomp resolves on the native ABI (runc skips the others).
+fn libseccomp_native(names: &[&str]) -> Option<BTreeSet<String>> {
+    let script = r#"
+import json, sys, seccomp
+names = json.load(sys.stdin)
+print(json.dumps([n for n in names if seccomp.resolve_syscall(seccomp.Arch.NATIVE, n) != -1]))
+"#;
+    let out = python(&["-c", script], &json!(names).to_string())?;
+    serde_json::from_slice(&out).ok()
 }
 
 fn libseccomp_prog(desc: &Value) -> Option<Vec<Insn>> {
@@ -439,71 +605,281 @@ fn worst_inputs(arches: &[Arch]) -> Vec<SeccompData> {
 }
 
 // ---------------------------------------------------------------------------------------
-// Real time, in forked children.
+// Real time: processes pinned to one CPU that take turns.
 
-/// ns per call of `getppid()` and of `arg_call`, with `prog` loaded (or none).
-fn time_in_child(prog: Option<&[Insn]>, arg_call: (i64, [u64; 3])) -> Option<(f64, f64)> {
-    const N: u32 = 200_000;
-    let mut fds = [0i32; 2];
-    // SAFETY: plain pipe/fork/syscall; the child only makes raw syscalls and exits.
-    unsafe {
-        if libc::pipe(fds.as_mut_ptr()) != 0 {
-            return None;
-        }
-        let pid = libc::fork();
-        if pid < 0 {
-            return None;
-        }
-        if pid == 0 {
-            libc::close(fds[0]);
-            if let Some(p) = prog {
-                if sysgate::sandbox::apply(p, Default::default()).is_err() {
-                    libc::_exit(3);
-                }
-            }
-            let now = || {
-                let mut ts = libc::timespec {
-                    tv_sec: 0,
-                    tv_nsec: 0,
-                };
-                libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts);
-                ts.tv_sec as f64 * 1e9 + ts.tv_nsec as f64
-            };
-            for _ in 0..N / 10 {
-                libc::syscall(libc::SYS_getppid);
-            }
-            let t0 = now();
-            for _ in 0..N {
-                libc::syscall(libc::SYS_getppid);
-            }
-            let t1 = now();
-            let (nr, a) = arg_call;
-            for _ in 0..N {
-                libc::syscall(nr, a[0], a[1], a[2]);
-            }
-            let t2 = now();
-            let res = [(t1 - t0) / f64::from(N), (t2 - t1) / f64::from(N)];
-            let bytes: [u8; 16] = std::mem::transmute(res);
-            libc::write(fds[1], bytes.as_ptr().cast(), 16);
-            libc::_exit(0);
-        }
-        libc::close(fds[1]);
-        let mut buf = [0u8; 16];
-        let n = libc::read(fds[0], buf.as_mut_ptr().cast(), 16);
-        libc::close(fds[0]);
-        let mut status = 0;
-        libc::waitpid(pid, &mut status, 0);
-        if n != 16 {
-            return None;
-        }
-        let r: [f64; 2] = std::mem::transmute(buf);
-        Some((r[0], r[1]))
+/// Calls per timed block (after `WARM` untimed ones), cycles per round, rounds.
+const BLOCK: u32 = 500;
+const WARM: u32 = 50;
+const CYCLES: usize = 96;
+const ROUNDS: usize = 21;
+
+const GETPPID: (i64, [u64; 3]) = (libc::SYS_getppid, [0; 3]);
+
+fn now() -> f64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid timespec; CLOCK_MONOTONIC is served by the vDSO.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as f64 * 1e9 + ts.tv_nsec as f64
+}
+
+fn calls(n: u32, (nr, a): (i64, [u64; 3])) {
+    for _ in 0..n {
+        // SAFETY: getppid or the bench's argument-checked call; no memory is passed.
+        unsafe { libc::syscall(nr, a[0], a[1], a[2]) };
     }
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
+/// ns per call over one block (after a few untimed calls that warm the path again).
+fn block(call: (i64, [u64; 3])) -> f64 {
+    calls(WARM, call);
+    let t0 = now();
+    calls(BLOCK, call);
+    (now() - t0) / f64::from(BLOCK)
+}
+
+/// The CPU the timed processes run on: `SYSGATE_BENCH_CPU`, or the last one this process
+/// may use.
+fn bench_cpu() -> Option<usize> {
+    if let Ok(c) = std::env::var("SYSGATE_BENCH_CPU") {
+        return c.parse().ok();
+    }
+    // SAFETY: `set` is a zeroed cpu_set_t of the size passed.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) != 0 {
+            return None;
+        }
+        (0..libc::CPU_SETSIZE as usize)
+            .rev()
+            .find(|&c| libc::CPU_ISSET(c, &set))
+    }
+}
+
+/// ns per call of (getppid, the argument-checked call), per cycle.
+type Blocks = [[f64; 2]; CYCLES];
+
+/// One round: a process per entry of `progs` (None: no filter), all pinned to `cpu`, passing
+/// a token around a ring of pipes; holding it, a process times one block of each call. So
+/// cycle `c` of every process ran back to back, and differences between them pair up.
+/// Filters are loaded with `SECCOMP_FILTER_FLAG_SPEC_ALLOW`. Also returns each filtered
+/// process's `Speculation_Store_Bypass` state (/proc/PID/status) with its filter loaded.
+fn ring_round(
+    progs: &[Option<&[Insn]>],
+    cpu: Option<usize>,
+    arg_call: (i64, [u64; 3]),
+) -> Option<(Vec<Blocks>, BTreeSet<String>)> {
+    const SIZE: usize = std::mem::size_of::<Blocks>();
+    let n = progs.len();
+    let pipe = || {
+        let mut p = [0i32; 2];
+        // SAFETY: `p` has room for the two descriptors.
+        (unsafe { libc::pipe(p.as_mut_ptr()) } == 0).then_some(p)
+    };
+    let tok: Vec<[i32; 2]> = (0..n).map(|_| pipe()).collect::<Option<_>>()?;
+    let res: Vec<[i32; 2]> = (0..n).map(|_| pipe()).collect::<Option<_>>()?;
+    let go = pipe()?;
+    let all: Vec<i32> = tok
+        .iter()
+        .chain(&res)
+        .chain([&go])
+        .flatten()
+        .copied()
+        .collect();
+    let mut pids = Vec::new();
+    for (i, prog) in progs.iter().enumerate() {
+        let keep = [tok[i][0], tok[(i + 1) % n][1], res[i][1], go[0]];
+        // SAFETY: the parent is single-threaded. The child makes raw syscalls on descriptors
+        // it owns and on a stack array, writes its results, waits until the parent closes
+        // `go`, and exits without returning.
+        unsafe {
+            let pid = libc::fork();
+            if pid < 0 {
+                break;
+            }
+            if pid > 0 {
+                pids.push(pid);
+                continue;
+            }
+            for &fd in all.iter().filter(|fd| !keep.contains(fd)) {
+                libc::close(fd);
+            }
+            if let Some(c) = cpu {
+                let mut set: libc::cpu_set_t = std::mem::zeroed();
+                libc::CPU_SET(c, &mut set);
+                libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
+            }
+            if let Some(p) = prog {
+                let flags = sysgate::sandbox::FilterFlags {
+                    spec_allow: true,
+                    ..Default::default()
+                };
+                if sysgate::sandbox::apply(p, flags).is_err() {
+                    libc::_exit(3);
+                }
+            }
+            let mut out: Blocks = [[0.0; 2]; CYCLES];
+            let mut b = 0u8;
+            for (c, o) in out.iter_mut().enumerate() {
+                if libc::read(keep[0], (&mut b as *mut u8).cast(), 1) != 1 {
+                    libc::_exit(4);
+                }
+                *o = [block(GETPPID), block(arg_call)];
+                if !(c + 1 == CYCLES && i + 1 == n) {
+                    libc::write(keep[1], (&b as *const u8).cast(), 1);
+                }
+            }
+            let bytes: [u8; SIZE] = std::mem::transmute(out);
+            libc::write(keep[2], bytes.as_ptr().cast(), SIZE);
+            libc::read(keep[3], (&mut b as *mut u8).cast(), 1);
+            libc::_exit(0);
+        }
+    }
+    // SAFETY: closing and reading descriptors this function created; waiting for its
+    // children.
+    unsafe {
+        for &fd in all
+            .iter()
+            .filter(|&&fd| fd != tok[0][1] && !res.iter().any(|r| r[0] == fd) && fd != go[1])
+        {
+            libc::close(fd);
+        }
+        if pids.len() == n {
+            libc::write(tok[0][1], [0u8].as_ptr().cast(), 1);
+        }
+        libc::close(tok[0][1]);
+        let mut out = Vec::new();
+        for r in &res {
+            let mut buf = [0u8; SIZE];
+            let mut got = 0;
+            while got < SIZE {
+                let k = libc::read(r[0], buf[got..].as_mut_ptr().cast(), SIZE - got);
+                if k <= 0 {
+                    break;
+                }
+                got += k as usize;
+            }
+            libc::close(r[0]);
+            if got == SIZE {
+                out.push(std::mem::transmute::<[u8; SIZE], Blocks>(buf));
+            }
+        }
+        let mut ssb = BTreeSet::new();
+        for (pid, prog) in pids.iter().zip(progs) {
+            if prog.is_some() {
+                let state = std::fs::read_to_string(format!("/proc/{pid}/status"))
+                    .ok()
+                    .and_then(|s| {
+                        s.lines()
+                            .find_map(|l| l.strip_prefix("Speculation_Store_Bypass:"))
+                            .map(|v| v.trim().to_string())
+                    });
+                ssb.insert(state.unwrap_or_else(|| "?".into()));
+            }
+        }
+        libc::close(go[1]);
+        for &pid in &pids {
+            let mut status = 0;
+            libc::waitpid(pid, &mut status, 0);
+        }
+        (out.len() == n).then_some((out, ssb))
+    }
+}
+
+fn median(v: Vec<f64>) -> f64 {
+    quartiles(v).1
+}
+
+/// (first quartile, median, third quartile); NaN for no data.
+fn quartiles(mut v: Vec<f64>) -> (f64, f64, f64) {
+    if v.is_empty() {
+        return (f64::NAN, f64::NAN, f64::NAN);
+    }
     v.sort_by(f64::total_cmp);
-    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+    let q = |p: f64| {
+        let x = p * (v.len() - 1) as f64;
+        let (lo, hi) = (x.floor() as usize, x.ceil() as usize);
+        v[lo] + (v[hi] - v[lo]) * (x - lo as f64)
+    };
+    (q(0.25), q(0.5), q(0.75))
+}
+
+/// Per round, per process (0: no filter, the reference; 1..: the columns; last: no filter
+/// again, the noise floor), the blocks of each cycle.
+struct Timing {
+    rounds: Vec<Vec<Blocks>>,
+    ssb: String,
+}
+
+impl Timing {
+    fn run(cols: &[Column], cpu: Option<usize>, arg_call: (i64, [u64; 3])) -> Timing {
+        let n = cols.len() + 2;
+        let mut rounds = Vec::new();
+        let mut ssb = BTreeSet::new();
+        for round in 0..ROUNDS {
+            // The ring starts at a different process each round.
+            let order: Vec<usize> = (0..n).map(|k| (round + k) % n).collect();
+            let progs: Vec<Option<&[Insn]>> = order
+                .iter()
+                .map(|&p| (p >= 1 && p <= cols.len()).then(|| &cols[p - 1].prog[..]))
+                .collect();
+            if let Some((blocks, s)) = ring_round(&progs, cpu, arg_call) {
+                let mut by_process = vec![[[0.0; 2]; CYCLES]; n];
+                for (&p, b) in order.iter().zip(blocks) {
+                    by_process[p] = b;
+                }
+                rounds.push(by_process);
+                ssb.extend(s);
+            } else {
+                eprintln!("timing: a round failed");
+            }
+        }
+        let ssb: Vec<String> = ssb.into_iter().collect();
+        Timing {
+            rounds,
+            ssb: ssb.join("; "),
+        }
+    }
+
+    /// Process `p`'s overhead for call `k` in each round: the median over cycles of its
+    /// block minus the reference's block of the same cycle.
+    fn overheads(&self, p: usize, k: usize) -> Vec<f64> {
+        self.rounds
+            .iter()
+            .map(|r| median((0..CYCLES).map(|c| r[p][c][k] - r[0][c][k]).collect()))
+            .collect()
+    }
+
+    /// ns per call without a filter (median over rounds of the median block).
+    fn none_ns(&self, k: usize) -> f64 {
+        median(
+            self.rounds
+                .iter()
+                .map(|r| median(r[0].iter().map(|b| b[k]).collect()))
+                .collect(),
+        )
+    }
+
+    /// Median over rounds of process `p`'s median block / the reference's.
+    fn ratio(&self, p: usize, k: usize) -> f64 {
+        median(
+            self.rounds
+                .iter()
+                .map(|r| {
+                    median(r[p].iter().map(|b| b[k]).collect())
+                        / median(r[0].iter().map(|b| b[k]).collect())
+                })
+                .collect(),
+        )
+    }
+
+    /// Median over rounds of (overhead of `p`) / (overhead of `q`).
+    fn overhead_ratio(&self, p: usize, q: usize, k: usize) -> f64 {
+        let (a, b) = (self.overheads(p, k), self.overheads(q, k));
+        median(a.iter().zip(&b).map(|(x, y)| x / y).collect())
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -514,12 +890,30 @@ struct Column {
     compile_s: f64,
 }
 
-fn report(
-    title: &str,
-    policy: &sysgate::ir::Policy,
-    cols: &[Column],
-    arg_call: (&str, i64, [u64; 3]),
-) {
+/// What the targets table needs of one policy: (sysgate with the mix, libseccomp level 2).
+struct Summary {
+    name: &'static str,
+    mean: Option<(f64, f64)>,
+    worst: Option<(usize, usize)>,
+    size: Option<(usize, usize)>,
+    share: (usize, usize, f64),
+    /// (sysgate ns, libseccomp 2 ns, median over rounds of their ratio).
+    arg_overhead: Option<(f64, f64, f64)>,
+    compile_s: f64,
+}
+
+const LABEL: usize = 54;
+
+fn fmt_time(s: f64) -> String {
+    if s < 1e-3 {
+        format!("{:.0} µs", s * 1e6)
+    } else {
+        format!("{:.2} ms", s * 1e3)
+    }
+}
+
+fn report(case: &Case, cols: &[Column], cpu: Option<usize>) -> Summary {
+    let policy = &case.policy;
     let arches = policy.arches();
     let mix = mix();
     let worst = worst_inputs(&arches);
@@ -527,49 +921,25 @@ fn report(
         .iter()
         .map(|c| cost::mix_cost(&c.prog, &mix, &worst))
         .collect();
-    // Real time: rounds of (none, each column), interleaved.
-    let mut times: Vec<Vec<(f64, f64)>> = vec![Vec::new(); cols.len() + 1];
-    let rounds = if std::env::var_os("SYSGATE_BENCH_NO_TIMING").is_some() {
-        0
-    } else {
-        7
-    };
-    for _ in 0..rounds {
-        for (i, t) in times.iter_mut().enumerate() {
-            let prog = if i == 0 {
-                None
-            } else {
-                Some(&cols[i - 1].prog[..])
-            };
-            if let Some(r) = time_in_child(prog, (arg_call.1, arg_call.2)) {
-                t.push(r);
-            }
-        }
-    }
-    let med = |i: usize, second: bool| {
-        median(
-            times[i]
-                .iter()
-                .map(|r| if second { r.1 } else { r.0 })
-                .collect(),
-        )
-    };
+    let timing = std::env::var_os("SYSGATE_BENCH_NO_TIMING")
+        .is_none()
+        .then(|| Timing::run(cols, cpu, (case.arg_call.1, case.arg_call.2)));
     let arch_names: Vec<&str> = arches.iter().map(|a| a.name()).collect();
-    println!("\n## {title} ({})\n", arch_names.join("+"));
-    print!("| {:<44} |", "");
+    println!("\n## {} ({})\n", case.title, arch_names.join("+"));
+    print!("| {:<LABEL$} |", "");
     for c in cols {
-        print!(" {:>14} |", c.name);
+        print!(" {:>16} |", c.name);
     }
     println!();
-    print!("|{:-<46}|", "");
+    print!("|{:-<w$}|", "", w = LABEL + 2);
     for _ in cols {
-        print!("{:-<16}|", "");
+        print!("{:-<18}|", "");
     }
     println!();
     let row = |label: &str, f: &dyn Fn(usize) -> String| {
-        print!("| {label:<44} |");
+        print!("| {label:<LABEL$} |");
         for i in 0..cols.len() {
-            print!(" {:>14} |", f(i));
+            print!(" {:>16} |", f(i));
         }
         println!();
     };
@@ -586,30 +956,155 @@ fn report(
         format!("{:.2}", costs[i].mean_uncached)
     });
     row("executed, worst case", &|i| costs[i].worst.to_string());
+    let shares: Vec<_> = cols
+        .iter()
+        .map(|c| cost::cache_share(&c.prog, policy))
+        .collect();
     row("unconditional allows the cache serves", &|i| {
-        let s = cost::cache_share(&cols[i].prog, policy);
+        let s = &shares[i];
         format!("{:.1}% ({}/{})", s.percent(), s.cached, s.allowed)
     });
-    let none_g = med(0, false);
-    let none_a = med(0, true);
-    row(&format!("getppid ns vs none ({none_g:.0} ns)"), &|i| {
-        format!("{:.3}x", med(i + 1, false) / none_g)
+    let (_, nr, a) = case.arg_call;
+    let timed = SeccompData {
+        nr: nr as u32,
+        arch: AUDIT_X86_64,
+        instruction_pointer: 0,
+        args: [a[0], a[1], a[2], 0, 0, 0],
+    };
+    row(&format!("executed by {}", case.arg_call.0), &|i| {
+        sysgate::bpf::emulator::run(&cols[i].prog, &timed)
+            .map_or("?".into(), |o| o.executed.to_string())
     });
-    row(
-        &format!("{} ns vs none ({none_a:.0} ns)", arg_call.0),
-        &|i| format!("{:.3}x", med(i + 1, true) / none_a),
-    );
+    let lib2 = cols.iter().position(|c| c.name == "libseccomp 2");
+    let mut arg_overhead = None;
+    if let Some(t) = &timing {
+        let last = cols.len() + 1;
+        for (k, call) in ["getppid", case.arg_call.0].into_iter().enumerate() {
+            row(
+                &format!("{call} ns vs none ({:.0} ns)", t.none_ns(k)),
+                &|i| format!("{:.3}x", t.ratio(i + 1, k)),
+            );
+            let floor = quartiles(t.overheads(last, k));
+            row(
+                &format!(
+                    "  overhead ns (IQR) [none: {:+.1} ({:.1})]",
+                    floor.1,
+                    floor.2 - floor.0
+                ),
+                &|i| {
+                    let (q1, m, q3) = quartiles(t.overheads(i + 1, k));
+                    format!("{m:.1} ({:.1})", q3 - q1)
+                },
+            );
+            if let Some(l) = lib2 {
+                row("  overhead / libseccomp 2's (IQR)", &|i| {
+                    let (a, b) = (t.overheads(i + 1, k), t.overheads(l + 1, k));
+                    let (q1, m, q3) = quartiles(a.iter().zip(&b).map(|(x, y)| x / y).collect());
+                    format!("{m:.2}x ({:.2})", q3 - q1)
+                });
+                if k == 1 {
+                    arg_overhead = Some((
+                        median(t.overheads(1, k)),
+                        median(t.overheads(l + 1, k)),
+                        t.overhead_ratio(1, l + 1, k),
+                    ));
+                }
+            }
+        }
+    }
     if std::env::var_os("SYSGATE_BENCH_PATHS").is_some() {
         paths(cols, &mix);
     }
-    row("compile time", &|i| {
-        let s = cols[i].compile_s;
-        if s < 1e-3 {
-            format!("{:.0} µs", s * 1e6)
+    row("compile time", &|i| fmt_time(cols[i].compile_s));
+    if let Some(t) = &timing {
+        println!(
+            "\nreal time: {} rounds; in each, one process per column and two without a filter, \
+             pinned to CPU {}, take turns {CYCLES} times, each turn timing {BLOCK} calls of each \
+             call. Overhead: a process's ns per call minus the first unfiltered one's in the \
+             same turn, median over turns, then median (IQR) over rounds; `none` is the second \
+             unfiltered process, the noise floor. Filters loaded with SPEC_ALLOW; store bypass \
+             with a filter loaded: {}.",
+            t.rounds.len(),
+            cpu.map_or("(any)".into(), |c| c.to_string()),
+            t.ssb,
+        );
+    }
+    let s = &shares[0];
+    Summary {
+        name: case.short,
+        mean: lib2.map(|l| (costs[0].mean, costs[l].mean)),
+        worst: lib2.map(|l| (costs[0].worst, costs[l].worst)),
+        size: lib2.map(|l| (cols[0].prog.len(), cols[l].prog.len())),
+        share: (s.cached, s.allowed, s.percent()),
+        arg_overhead,
+        compile_s: cols[0].compile_s,
+    }
+}
+
+/// The issue's targets, sysgate (with the mix) against libseccomp level 2, per policy.
+fn targets(sums: &[Summary]) {
+    fn verdict(ok: bool) -> &'static str {
+        if ok {
+            "met"
         } else {
-            format!("{:.2} ms", s * 1e3)
+            "NOT MET"
         }
+    }
+    let ratio = |p: Option<(f64, f64)>, limit: f64, strict: bool, prec: usize| match p {
+        Some((s, l)) => {
+            let r = s / l;
+            let ok = if strict { r < limit } else { r <= limit };
+            format!("{r:.2}x ({s:.prec$}/{l:.prec$}) {}", verdict(ok))
+        }
+        None => "n/a".into(),
+    };
+    let int = |p: Option<(usize, usize)>| p.map(|(s, l)| (s as f64, l as f64));
+    println!("\n## Targets: sysgate (with the mix) / libseccomp level 2\n");
+    print!("| {:<40} |", "target");
+    for s in sums {
+        print!(" {:<30} |", s.name);
+    }
+    println!();
+    print!("|{:-<42}|", "");
+    for _ in sums {
+        print!("{:-<32}|", "");
+    }
+    println!();
+    let row = |label: &str, f: &dyn Fn(&Summary) -> String| {
+        print!("| {label:<40} |");
+        for s in sums {
+            print!(" {:<30} |", f(s));
+        }
+        println!();
+    };
+    row("mean executed (mix) <= 0.6x", &|s| {
+        ratio(s.mean, 0.6, false, 2)
     });
+    row("worst case executed <= 1x", &|s| {
+        ratio(int(s.worst), 1.0, false, 0)
+    });
+    row("size <= 1x", &|s| ratio(int(s.size), 1.0, false, 0));
+    row("unconditional allows cached = 100%", &|s| {
+        let (c, a, p) = s.share;
+        format!("{p:.1}% ({c}/{a}) {}", verdict(c == a))
+    });
+    row(
+        "argument-checked call overhead < 1x",
+        &|s| match s.arg_overhead {
+            Some((a, b, r)) => format!("{r:.2}x ({a:.1}/{b:.1} ns) {}", verdict(r < 1.0)),
+            None => "n/a".into(),
+        },
+    );
+    row("compile time < 1 ms (3 ABIs)", &|s| {
+        format!("{} {}", fmt_time(s.compile_s), verdict(s.compile_s < 1e-3))
+    });
+    println!(
+        "\n(argument-checked overhead: ns per call with the filter minus without, medians over \
+         rounds, and the median over rounds of their paired ratio. For container, libseccomp's \
+         personality rule is an approximation (see container_libseccomp), so that cell does \
+         not compare the same rule. The compile-time target is stated for \
+         container.)"
+    );
 }
 
 /// Per syscall of the mix (hottest first): its share and the instructions each column runs.
@@ -617,23 +1112,31 @@ fn paths(cols: &[Column], mix: &[(SeccompData, f64)]) {
     let total: f64 = mix.iter().map(|m| m.1).sum();
     for (d, w) in mix {
         let name = Arch::X86_64.syscall_name(d.nr).unwrap_or("?");
-        print!("| {:<30} {:>6.2}% |", name, 100.0 * w / total);
+        print!(
+            "| {:<w1$} {:>6.2}% |",
+            name,
+            100.0 * w / total,
+            w1 = LABEL - 8
+        );
         for c in cols {
             let n = sysgate::bpf::emulator::run(&c.prog, d).map_or(0, |o| o.executed);
-            print!(" {n:>14} |");
+            print!(" {n:>16} |");
         }
         println!();
     }
 }
 
-/// A benchmarked policy: title, resolved policy, libseccomp rules (None: derived from the
-/// policy), and the argument-checked call to time.
-type Case = (
-    &'static str,
-    sysgate::ir::Policy,
-    Option<Spec>,
-    (&'static str, i64, [u64; 3]),
-);
+/// A benchmarked policy.
+struct Case {
+    title: &'static str,
+    /// Its column in the targets table.
+    short: &'static str,
+    policy: sysgate::ir::Policy,
+    /// Its libseccomp rules (None: libseccomp is missing).
+    lib: Option<Lib>,
+    /// The argument-checked call to time: label, number, first three arguments.
+    arg_call: (&'static str, i64, [u64; 3]),
+}
 
 fn sysgate_time(p: &sysgate::ir::Policy, o: &Options) -> f64 {
     let mut v = Vec::new();
@@ -646,8 +1149,52 @@ fn sysgate_time(p: &sysgate::ir::Policy, o: &Options) -> f64 {
     median(v)
 }
 
+/// Docker's default profile, where the tests find it.
+const DOCKER: &str = "../shared/fixtures/docker-default.json";
+
+/// Docker's profile imported with Docker's default capabilities for x86_64+i386+x32, its
+/// policy text, and its libseccomp rules (when libseccomp is there). `Err`: why it is skipped.
+fn docker_case(
+    arches: &[Arch],
+    have_lib: bool,
+) -> Result<(sysgate::ir::Policy, String, Option<Lib>), String> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(DOCKER);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let opts = sysgate::formats::oci::Options {
+        caps: sysgate::formats::oci::Caps::Docker,
+        arches: Some(arches.to_vec()),
+        kernel: None,
+    };
+    let imported = sysgate::formats::oci::import("docker-default.json", &text, &opts)
+        .map_err(|e| e.to_string())?;
+    for w in &imported.warnings {
+        eprintln!("docker-default.json: {w}");
+    }
+    let header = vec![
+        format!("imported from {DOCKER} by the compare bench"),
+        format!(
+            "capabilities: docker; host {} ; kernel {}.{}",
+            imported.host, imported.kernel.0, imported.kernel.1
+        ),
+    ];
+    let policy_text = sysgate::formats::text::write(&imported.policy, &header);
+    let lib = if have_lib {
+        let json: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+        let desc = docker_libseccomp(&json, imported.kernel);
+        if desc.is_none() {
+            eprintln!("docker: could not build libseccomp rules; sysgate columns only");
+        }
+        desc.map(Lib::Desc)
+    } else {
+        None
+    };
+    Ok((imported.policy, policy_text, lib))
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; nothing else is understood.
+    let started = Instant::now();
     let arches = [Arch::X86_64, Arch::I386, Arch::X32];
     let (weights, unknown) = Weights::from_mix(MIX, &arches);
     if !unknown.is_empty() {
@@ -662,83 +1209,104 @@ fn main() {
         eprintln!("libseccomp (python3-seccomp) not available: sysgate columns only");
     }
     let lib_arches = ["x86_64", "x86", "x32"];
+    let write_dir = std::env::var_os("SYSGATE_BENCH_WRITE").map(PathBuf::from);
+    let write = |name: &str, text: &str| {
+        if let Some(dir) = &write_dir {
+            std::fs::write(dir.join(name), text).expect("write");
+        }
+    };
 
-    let container = sysgate::policy::Policy::builtin("container").expect("container");
-    let service = service();
-    let vmm = vmm();
-    if let Some(dir) = std::env::var_os("SYSGATE_BENCH_WRITE") {
-        let dir = PathBuf::from(dir);
-        std::fs::write(dir.join("service.policy"), service.sysgate()).expect("write");
-        std::fs::write(dir.join("vmm.policy"), vmm.sysgate()).expect("write");
-    }
-    // TODO: add Docker's default profile through `formats::oci::import` (it has landed).
-    let specs: Vec<Case> = vec![
-        (
-            "container (built-in)",
-            container.resolved.clone(),
-            None,
-            (
-                "personality(0xffffffff)",
-                libc::SYS_personality,
-                [0xffff_ffff, 0, 0],
-            ),
-        ),
-        (
-            "service (network allow-list)",
-            sysgate::policy::Policy::parse("service", &service.sysgate())
-                .expect("service policy")
-                .resolved,
-            Some(service),
-            ("fcntl(0, F_GETFD)", libc::SYS_fcntl, [0, 1, 0]),
-        ),
-        (
-            "vmm (argument-heavy)",
-            sysgate::policy::Policy::parse("vmm", &vmm.sysgate())
-                .expect("vmm policy")
-                .resolved,
-            Some(vmm),
-            ("fcntl(0, F_GETFD)", libc::SYS_fcntl, [0, 1, 0]),
-        ),
-    ];
     println!("# sysgate vs libseccomp");
     println!(
         "mix: benches/data/mix.tsv ({} syscalls); libseccomp: python3-seccomp, {}",
         mix().len(),
         if have_lib { "available" } else { "missing" }
     );
-    for (title, policy, spec, arg_call) in specs {
+    let personality = (
+        "personality(0xffffffff)",
+        libc::SYS_personality,
+        [0xffff_ffff, 0, 0],
+    );
+    let fcntl = ("fcntl(0, F_GETFD)", libc::SYS_fcntl, [0, 1, 0]);
+    let mut cases = Vec::new();
+
+    let container = sysgate::policy::Policy::builtin("container").expect("container");
+    let container_lib = have_lib.then(|| {
+        let names: Vec<&str> = arches
+            .iter()
+            .flat_map(|a| a.syscalls().iter().map(|x| x.0))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let known = libseccomp_known(&names).unwrap_or_default();
+        Lib::Spec(container_libseccomp(&container.resolved, &known))
+    });
+    cases.push(Case {
+        title: "container (built-in)",
+        short: "container",
+        policy: container.resolved.clone(),
+        lib: container_lib,
+        arg_call: personality,
+    });
+    match docker_case(&arches, have_lib) {
+        Ok((policy, text, lib)) => {
+            write("docker.policy", &text);
+            cases.push(Case {
+                title: "docker (Docker's default profile imported, --caps docker)",
+                short: "docker",
+                policy,
+                lib,
+                arg_call: personality,
+            });
+        }
+        Err(why) => println!("\n## docker: skipped ({why})"),
+    }
+    let service = service();
+    write("service.policy", &service.sysgate());
+    cases.push(Case {
+        title: "service (network allow-list)",
+        short: "service",
+        policy: sysgate::policy::Policy::parse("service", &service.sysgate())
+            .expect("service policy")
+            .resolved,
+        lib: Some(Lib::Spec(service)),
+        arg_call: fcntl,
+    });
+    let vmm = vmm();
+    write("vmm.policy", &vmm.sysgate());
+    cases.push(Case {
+        title: "vmm (argument-heavy)",
+        short: "vmm",
+        policy: sysgate::policy::Policy::parse("vmm", &vmm.sysgate())
+            .expect("vmm policy")
+            .resolved,
+        lib: Some(Lib::Spec(vmm)),
+        arg_call: fcntl,
+    });
+
+    let cpu = bench_cpu();
+    let mut sums = Vec::new();
+    for case in &cases {
+        let policy = &case.policy;
         let mut cols = vec![
             Column {
                 name: "sysgate",
-                prog: sysgate::compile::compile(&policy, &with_mix)
+                prog: sysgate::compile::compile(policy, &with_mix)
                     .expect("compiles")
                     .insns,
-                compile_s: sysgate_time(&policy, &with_mix),
+                compile_s: sysgate_time(policy, &with_mix),
             },
             Column {
                 name: "sysgate, no mix",
-                prog: sysgate::compile::compile(&policy, &plain)
+                prog: sysgate::compile::compile(policy, &plain)
                     .expect("compiles")
                     .insns,
-                compile_s: sysgate_time(&policy, &plain),
+                compile_s: sysgate_time(policy, &plain),
             },
         ];
-        if have_lib {
-            let spec = match spec {
-                Some(s) => s,
-                None => {
-                    let names: Vec<&str> = arches
-                        .iter()
-                        .flat_map(|a| a.syscalls().iter().map(|x| x.0))
-                        .collect::<BTreeSet<_>>()
-                        .into_iter()
-                        .collect();
-                    let known = libseccomp_known(&names).unwrap_or_default();
-                    container_libseccomp(&policy, &known)
-                }
-            };
+        if let Some(lib) = case.lib.as_ref().filter(|_| have_lib) {
             for (name, level) in [("libseccomp 1", 1u8), ("libseccomp 2", 2)] {
-                let desc = spec.libseccomp(level, &lib_arches);
+                let desc = lib.desc(level, &lib_arches);
                 if let Some(prog) = libseccomp_prog(&desc) {
                     cols.push(Column {
                         name,
@@ -746,10 +1314,12 @@ fn main() {
                         compile_s: libseccomp_compile_time(&desc).unwrap_or(f64::NAN),
                     });
                 } else {
-                    eprintln!("{}: libseccomp failed", spec.name);
+                    eprintln!("{}: libseccomp failed", case.short);
                 }
             }
         }
-        report(title, &policy, &cols, arg_call);
+        sums.push(report(case, &cols, cpu));
     }
+    targets(&sums);
+    println!("\n(bench ran {:.0} s)", started.elapsed().as_secs_f64());
 }
