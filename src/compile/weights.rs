@@ -292,7 +292,10 @@ mod tests {
     fn table_errors_are_located() {
         let x = [Arch::X86_64];
         let e = Weights::read_profile("# c\nread 5\nwrite lots\n", &x).unwrap_err();
-        assert_eq!(e.to_string(), "line 3: 'lots' is not a count (a number of calls, 0 or more)");
+        assert_eq!(
+            e.to_string(),
+            "line 3: 'lots' is not a count (a number of calls, 0 or more)"
+        );
         let e = Weights::read_profile("read\n", &x).unwrap_err();
         assert_eq!(e.to_string(), "line 1: expected `NAME COUNT`, found 'read'");
         let e = Weights::read_profile("read -1\n", &x).unwrap_err();
@@ -334,6 +337,48 @@ mod tests {
         let e = Weights::read_profile(bad, &arches).unwrap_err();
         assert_eq!(e.line, 2);
         assert!(e.message.starts_with("'12x' is not a count"), "{e}");
+    }
+
+    /// What `sysgate record` writes (several architectures, a group) reads back as weights:
+    /// each count on its own architecture.
+    #[test]
+    fn a_record_output_reads_back_per_architecture() {
+        use crate::policy::groups;
+        let (x, i) = (Arch::X86_64, Arch::I386);
+        let mut r = Recording::default();
+        let mut add = |a: Arch, name: &str, n: usize| {
+            for _ in 0..n {
+                r.add(a, a.syscall_nr(name).unwrap(), &[0; 6], false);
+            }
+        };
+        add(x, "read", 30);
+        add(i, "read", 2);
+        add(i, "getpid", 5);
+        let timer: Vec<&str> = groups::expand("@timer")
+            .unwrap()
+            .into_iter()
+            .filter(|m| x.syscall_nr(m).is_some() || i.syscall_nr(m).is_some())
+            .collect();
+        // Each member on x86_64 where it exists (the `*_time64` ones are i386 only).
+        let on = |m: &str| if x.syscall_nr(m).is_some() { x } else { i };
+        for (k, m) in timer.iter().enumerate() {
+            add(on(m), m, k + 1);
+        }
+        let text = r.to_policy(&["test".into()]);
+        assert!(text.contains("allow @timer"), "{text}");
+        let p = Weights::read_profile(&text, &[x, i]).unwrap();
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        let w = |a: Arch, n: &str| p.weights.calls.get(&(a, a.syscall_nr(n).unwrap())).copied();
+        assert_eq!(w(x, "read"), Some(30.0));
+        assert_eq!(w(i, "read"), Some(2.0));
+        assert_eq!(w(i, "getpid"), Some(5.0));
+        assert_eq!(w(x, "getpid"), None);
+        for (k, m) in timer.iter().enumerate() {
+            assert_eq!(w(on(m), m), Some((k + 1) as f64), "{m}\n{text}");
+        }
+        // Only the architectures compiled for get weights.
+        let p = Weights::read_profile(&text, &[x]).unwrap();
+        assert!(p.weights.calls.keys().all(|(a, _)| *a == x));
     }
 
     #[test]
