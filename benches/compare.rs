@@ -48,7 +48,7 @@ use sysgate::bpf::Insn;
 use sysgate::compile::{Options, Weights};
 use sysgate::policy::ast::Action;
 
-const MIX: &str = include_str!("data/mix.tsv");
+const MIX: &str = include_str!("../src/compile/mix.tsv");
 const PY: &str = "/usr/bin/python3";
 
 // ---------------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ pub struct CheckArgs {
     policy: String,
     #[command(flatten)]
     arch: ArchOpt,
+    #[command(flatten)]
+    mix: MixOpt,
     /// Treat warnings as errors (exit status 1)
     #[arg(long)]
     deny_warnings: bool,
@@ -26,7 +28,10 @@ pub fn cmd_check(a: CheckArgs) -> Res {
         Ok(p) => (p.warnings.clone(), Some(p)),
         Err(e) => (e.diagnostics.clone(), None),
     };
-    let compiled = policy.map(|p| p.compile());
+    let compiled = match policy {
+        Some(p) => Some(p.compile_with(&a.mix.options(&p.resolved.arches())?)),
+        None => None,
+    };
     let errors = diags.iter().filter(|d| d.is_error()).count();
     let warnings = diags.len() - errors;
     let size = match &compiled {

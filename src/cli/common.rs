@@ -3,6 +3,7 @@
 use clap::Args;
 use std::path::Path;
 use sysgate::arch::Arch;
+use sysgate::compile::{self, Weights};
 use sysgate::policy::diag::Diagnostic;
 use sysgate::policy::{self, Policy};
 
@@ -12,6 +13,45 @@ pub struct ArchOpt {
     /// ppc64le,loongarch64, or `native`); overrides the policy's `arch` line
     #[arg(long, value_delimiter = ',')]
     pub arch: Option<Vec<String>>,
+}
+
+#[derive(Args)]
+pub struct MixOpt {
+    /// Call-frequency profile to lay the BPF search tree out for, so that frequent syscalls
+    /// run fewer instructions: a policy written by `sysgate record` (the counts in its
+    /// `# COUNT` comments, per architecture), or a table of `NAME COUNT` lines (`#`
+    /// comments). `none`: no profile, a tree balanced by syscall count. Default: the built-in
+    /// profile of common workloads (builds, servers, shells, databases). The profile never
+    /// changes what the filter decides. (export: with --to crun or bwrap, which carry BPF)
+    #[arg(long, value_name = "FILE|none")]
+    pub mix: Option<String>,
+}
+
+impl MixOpt {
+    /// Whether `--mix` was given.
+    pub fn given(&self) -> bool {
+        self.mix.is_some()
+    }
+
+    /// The compiler options for `arches`: the profile's weights, printing its warnings.
+    /// An unreadable file exits 3, a malformed one 1 (with the line).
+    pub fn options(&self, arches: &[Arch]) -> Result<compile::Options, Fail> {
+        let weights = match self.mix.as_deref() {
+            None => Weights::builtin(arches),
+            Some("none") => Weights::default(),
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| err(format!("cannot read profile '{path}': {e}"), 3))?;
+                let profile = Weights::read_profile(&text, arches)
+                    .map_err(|e| err(format!("{path}:{}: {}", e.line, e.message), 1))?;
+                for w in &profile.warnings {
+                    eprintln!("sysgate: warning: {path}: {w}");
+                }
+                profile.weights
+            }
+        };
+        Ok(compile::Options { weights })
+    }
 }
 
 /// A failure already reported on stderr, with the status to exit with.

@@ -12,6 +12,8 @@ pub struct CompileArgs {
     policy: String,
     #[command(flatten)]
     arch: ArchOpt,
+    #[command(flatten)]
+    mix: MixOpt,
     /// Output format: raw (struct sock_filter array), base64, c, rust, disasm.
     /// Default: raw with -o, disasm on a terminal, raw otherwise
     #[arg(long, short = 'f')]
@@ -24,8 +26,9 @@ pub struct CompileArgs {
 pub fn cmd_compile(a: CompileArgs) -> Res {
     let arches = parse_arches(&a.arch)?;
     let p = load(&a.policy, arches, true)?;
+    let opts = a.mix.options(&p.resolved.arches())?;
     let prog = p
-        .compile()
+        .compile_with(&opts)
         .map_err(|e| err(format!("{}: {e}", a.policy), 1))?;
     let format = a
         .format

@@ -16,6 +16,8 @@ pub struct ExplainArgs {
     args: Vec<String>,
     #[command(flatten)]
     arch: ArchOpt,
+    #[command(flatten)]
+    mix: MixOpt,
     /// Print the result as JSON
     #[arg(long)]
     json: bool,
@@ -46,11 +48,18 @@ pub fn cmd_explain(a: ExplainArgs) -> Res {
     let arches_opt = parse_arches(&a.arch)?;
     let bpf = is_bpf_file(&a.input);
     let (policy, prog) = if bpf {
+        if a.mix.given() {
+            return Err(err(
+                "--mix goes with a policy; a raw BPF file is already laid out",
+                2,
+            ));
+        }
         (None, read_bpf(&a.input)?)
     } else {
         let p = load(&a.input, arches_opt.clone(), false)?;
+        let opts = a.mix.options(&p.resolved.arches())?;
         let prog = p
-            .compile()
+            .compile_with(&opts)
             .map_err(|e| err(format!("{}: {e}", a.input), 1))?;
         (Some(p), prog.insns)
     };

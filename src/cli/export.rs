@@ -16,6 +16,8 @@ pub struct ExportArgs {
     to: sysgate::formats::export::Target,
     #[command(flatten)]
     arch: ArchOpt,
+    #[command(flatten)]
+    mix: MixOpt,
     /// k8s: write a plain profile for /var/lib/kubelet/seccomp/ and print the pod's
     /// securityContext snippet on stderr
     #[arg(long)]
@@ -30,8 +32,23 @@ pub struct ExportArgs {
 
 pub fn cmd_export(a: ExportArgs) -> Res {
     use sysgate::formats::export::{self, Target};
+    if a.localhost && a.to != Target::K8s {
+        return Err(err("--localhost goes with --to k8s", 2));
+    }
+    let carries_bpf = matches!(a.to, Target::Crun | Target::Bwrap);
+    if a.mix.given() && !carries_bpf {
+        return Err(err(
+            "--mix goes with --to crun or --to bwrap (the targets that carry BPF)",
+            2,
+        ));
+    }
     let arches = parse_arches(&a.arch)?;
     let p = load(&a.policy, arches, true)?;
+    let weights = if carries_bpf {
+        Some(a.mix.options(&p.resolved.arches())?.weights)
+    } else {
+        None
+    };
     let opts = export::Options {
         name: a.name.clone(),
         localhost: a.localhost,
@@ -39,10 +56,8 @@ pub fn cmd_export(a: ExportArgs) -> Res {
             .output
             .as_ref()
             .and_then(|o| o.file_name().map(|f| f.to_string_lossy().into_owned())),
+        weights,
     };
-    if a.localhost && a.to != Target::K8s {
-        return Err(err("--localhost goes with --to k8s", 2));
-    }
     let out = export::export(&p.resolved, &p.name, a.to, &opts)
         .map_err(|e| err(format!("{}: cannot export to {}: {e}", a.policy, a.to), 1))?;
     for w in &out.warnings {

@@ -36,6 +36,8 @@ pub struct RunArgs {
     /// same answers as without --report (see `sandbox::supervise` for kill and trap)
     #[arg(long)]
     report: bool,
+    #[command(flatten)]
+    mix: MixOpt,
     /// The program and its arguments
     #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
     command: Vec<String>,
@@ -43,8 +45,9 @@ pub struct RunArgs {
 
 pub fn cmd_run(a: RunArgs) -> Res {
     let p = load(&a.policy, None, false).map_err(|_| Fail(125))?;
+    let opts = a.mix.options(&p.resolved.arches()).map_err(|_| Fail(125))?;
     let prog = p
-        .compile()
+        .compile_with(&opts)
         .map_err(|e| err(format!("{}: {e}", a.policy), 125))?;
     let flags = sysgate::sandbox::FilterFlags {
         spec_allow: !a.spec_mitigation,
@@ -90,7 +93,7 @@ pub fn cmd_run(a: RunArgs) -> Res {
         if has_rules { Some(&mut pre) } else { None };
     let result = if a.report {
         let variant = sysgate::sandbox::notify_variant(&p.resolved);
-        let notify_prog = sysgate::compile::compile(&variant, &Default::default())
+        let notify_prog = sysgate::compile::compile(&variant, &opts)
             .map_err(|e| err(format!("{}: --report: {e}", a.policy), 125))?;
         let mut reporter =
             sysgate::sandbox::Reporter::new(&p.resolved, Box::new(std::io::stderr()));

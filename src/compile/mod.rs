@@ -25,12 +25,25 @@ use crate::bpf::Insn;
 use crate::ir::Policy;
 use std::fmt;
 
-pub use weights::Weights;
+pub use weights::{Profile, ProfileError, Weights};
 
 /// Compiler settings.
+///
+/// `Options::default()` has no weights: the search tree is balanced by syscall count.
+/// [`Policy::compile`](crate::policy::Policy::compile) (and the `sysgate` commands, unless
+/// given `--mix none`) use the built-in profile instead:
+///
+/// ```
+/// use sysgate::compile::{Options, Weights};
+/// use sysgate::policy::Policy;
+/// let p = Policy::parse("example", "default allow\ndeny unshare\narch x86_64\n").unwrap();
+/// let opts = Options { weights: Weights::builtin(&p.resolved.arches()) };
+/// let prog = sysgate::compile::compile(&p.resolved, &opts).unwrap();
+/// assert_eq!(prog, p.compile().unwrap());
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct Options {
-    /// Expected call frequencies, to put hot syscalls on short paths.
+    /// Expected call frequencies, to put hot syscalls on short paths (see [`weights`]).
     pub weights: Weights,
 }
 

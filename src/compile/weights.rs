@@ -1,53 +1,242 @@
 //! Expected call frequencies, which decide where the search tree puts each syscall.
+//!
+//! A profile says how often each syscall is called. The compiler puts frequent syscalls on
+//! short paths; the filter's decisions never depend on it, only the number of instructions
+//! each call runs. Three sources:
+//!
+//! - [`Weights::builtin`]: the mix sysgate ships ([`BUILTIN_MIX`], recorded with
+//!   `strace -f -c` over seven workloads: a cargo build, a Python web server, curl, tar, shell
+//!   loops, sqlite3, threaded Python). [`Policy::compile`](crate::policy::Policy::compile)
+//!   uses it; [`Options::default()`](super::Options) has no weights (a balanced tree).
+//! - A `NAME COUNT` table ([`Weights::from_mix`], or strictly [`Weights::read_profile`]).
+//! - A policy written by `sysgate record`, whose `allow NAME  # COUNT` lines carry the
+//!   counts ([`Weights::from_recording`], or from its text [`Weights::read_profile`]).
+//!
+//! ```
+//! use sysgate::arch::Arch;
+//! use sysgate::compile::{self, Weights};
+//! use sysgate::policy::Policy;
+//!
+//! let p = Policy::parse("example", "default allow\ndeny unshare\narch x86_64\n").unwrap();
+//! // What `Policy::compile` does: the built-in mix for the policy's architectures.
+//! let opts = compile::Options { weights: Weights::builtin(&p.resolved.arches()) };
+//! assert_eq!(compile::compile(&p.resolved, &opts).unwrap(), p.compile().unwrap());
+//!
+//! // A profile of one program: `sysgate record` output, or `NAME COUNT` lines.
+//! let text = "arch x86_64\nallow getpid  # 900\nallow read  # 100\n";
+//! let profile = Weights::read_profile(text, &[Arch::X86_64]).unwrap();
+//! assert!(profile.warnings.is_empty());
+//! let opts = compile::Options { weights: profile.weights };
+//! let prog = compile::compile(&p.resolved, &opts).unwrap();
+//! # let _ = prog;
+//! ```
 
 use crate::arch::Arch;
+use crate::sandbox::recording::{ReadIssue, Recording};
 use std::collections::HashMap;
+use std::fmt;
 
 /// The weight every syscall in the table gets on top of its share of the mix (the mix is
 /// normalised to 1): it orders the cold part of the tree.
 pub const FLOOR: f64 = 1e-5;
 
+/// The built-in call-frequency profile, as `NAME COUNT` lines (see the module notes).
+pub const BUILTIN_MIX: &str = include_str!("mix.tsv");
+
 /// How often each (arch, syscall number) is expected to be called; drives where the search
 /// tree splits. Missing entries count as rare.
+///
+/// `Weights::default()` is empty: every syscall is equally rare and the search tree is
+/// balanced by syscall count.
 #[derive(Clone, Debug, Default)]
 pub struct Weights {
     pub calls: HashMap<(Arch, u32), f64>,
 }
 
+/// Weights read by [`Weights::read_profile`], with what the reader had to say.
+#[derive(Clone, Debug, Default)]
+pub struct Profile {
+    pub weights: Weights,
+    /// Things the user should know, not errors: syscall names none of the target
+    /// architectures has, unknown groups or architectures in a recording, a profile
+    /// without a single count.
+    pub warnings: Vec<String>,
+}
+
+/// Why a profile could not be read: a line (1-based) and what is wrong with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProfileError {
+    pub line: usize,
+    pub message: String,
+}
+
+impl fmt::Display for ProfileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+impl std::error::Error for ProfileError {}
+
+/// Compat ABIs get a table's counts scaled down by this, so that they shape their own trees
+/// without outweighing the native ABI.
+fn compat_scale(a: Arch) -> f64 {
+    if matches!(a, Arch::I386 | Arch::X32 | Arch::Arm) {
+        1e-3
+    } else {
+        1.0
+    }
+}
+
+/// The words a policy line starts with; a `NAME COUNT` table has none of them first.
+const POLICY_WORDS: &[&str] = &["default", "unknown", "badarch", "arch", "allow", "use"];
+
 impl Weights {
+    /// The built-in profile ([`BUILTIN_MIX`]) for `arches`, as [`Weights::from_mix`] reads it.
+    pub fn builtin(arches: &[Arch]) -> Weights {
+        Weights::from_mix(BUILTIN_MIX, arches).0
+    }
+
     /// Reads a syscall mix: one `NAME COUNT` per line (tab or spaces), `#` comments. Every
     /// architecture in `arches` gets the counts of the names it has; the compat ABIs (i386,
     /// x32, arm) get them scaled down by 1000, so they shape their own trees without
-    /// outweighing the native ABI. Returns the weights and the names no table knows.
+    /// outweighing the native ABI. Returns the weights and the names none of `arches` has.
+    /// Lines that do not read as `NAME COUNT` are skipped; [`Weights::read_profile`]
+    /// rejects them instead.
     pub fn from_mix(text: &str, arches: &[Arch]) -> (Weights, Vec<String>) {
         let mut w = Weights::default();
         let mut unknown = Vec::new();
         for line in text.lines() {
-            let line = line.split('#').next().unwrap_or("").trim();
-            let mut it = line.split_whitespace();
-            let (Some(name), Some(count)) = (it.next(), it.next()) else {
-                continue;
-            };
-            let Ok(count) = count.parse::<f64>() else {
-                continue;
-            };
-            let mut found = false;
-            for &a in arches {
-                if let Some(nr) = a.syscall_nr(name) {
-                    found = true;
-                    let scale = if matches!(a, Arch::I386 | Arch::X32 | Arch::Arm) {
-                        1e-3
-                    } else {
-                        1.0
-                    };
-                    *w.calls.entry((a, nr)).or_insert(0.0) += count * scale;
+            if let Ok(Some((name, count))) = mix_line(line) {
+                if !w.add_everywhere(name, count, arches) {
+                    unknown.push(name.to_string());
                 }
-            }
-            if !found {
-                unknown.push(name.to_string());
             }
         }
         (w, unknown)
+    }
+
+    /// Weights from what `sysgate record` saw. A syscall's count on an architecture goes to
+    /// that architecture; an architecture of `arches` the recording has no calls on gets the
+    /// counts by name, like a `NAME COUNT` table (compat ABIs scaled down, see
+    /// [`Weights::from_mix`]), so a profile recorded on x86_64 still orders the i386 and x32
+    /// trees. Returns the weights and the names none of `arches` has.
+    pub fn from_recording(rec: &Recording, arches: &[Arch]) -> (Weights, Vec<String>) {
+        let mut w = Weights::default();
+        let mut unknown = Vec::new();
+        let seen: Vec<Arch> = arches
+            .iter()
+            .copied()
+            .filter(|a| rec.calls.values().any(|c| c.counts.contains_key(a)))
+            .collect();
+        let unseen: Vec<Arch> = arches
+            .iter()
+            .copied()
+            .filter(|a| !seen.contains(a))
+            .collect();
+        for (name, call) in &rec.calls {
+            if !arches.iter().any(|a| a.syscall_nr(name).is_some()) {
+                unknown.push(name.to_string());
+                continue;
+            }
+            for (a, n) in &call.counts {
+                if let (true, Some(nr)) = (seen.contains(a), a.syscall_nr(name)) {
+                    *w.calls.entry((*a, nr)).or_insert(0.0) += *n as f64;
+                }
+            }
+            w.add_everywhere(name, call.total() as f64, &unseen);
+        }
+        (w, unknown)
+    }
+
+    /// Reads a profile, in either format: a `NAME COUNT` table, or a policy written by
+    /// `sysgate record` (recognised by its first statement: `default`, `arch`, `allow`…).
+    /// Names none of `arches` has, and the notes of [`Recording::read_policy`] about unknown
+    /// names, are warnings; a line that is not `NAME COUNT` in a table, or an `allow` whose
+    /// comment starts like a count but is not one, is an error.
+    pub fn read_profile(text: &str, arches: &[Arch]) -> Result<Profile, ProfileError> {
+        let is_policy = text
+            .lines()
+            .map(|l| l.split('#').next().unwrap_or("").trim())
+            .find(|l| !l.is_empty())
+            .and_then(|l| l.split_whitespace().next())
+            .is_some_and(|w| POLICY_WORDS.contains(&w));
+        let mut warnings = Vec::new();
+        let (weights, unknown) = if is_policy {
+            let (rec, notes) = Recording::read_policy(text);
+            for n in notes {
+                match &n.kind {
+                    ReadIssue::BadCount(c) => {
+                        return Err(ProfileError {
+                            line: n.line,
+                            message: format!(
+                                "'{c}' is not a count (expected `# COUNT` or \
+                                 `# COUNT (ARCH COUNT, …)` after the rule)"
+                            ),
+                        })
+                    }
+                    ReadIssue::UnknownSyscall(_)
+                    | ReadIssue::UnknownGroup(_)
+                    | ReadIssue::UnknownArch(_) => warnings.push(n.to_string()),
+                    // Rules other than `allow`, conditions: nothing to count.
+                    _ => {}
+                }
+            }
+            Weights::from_recording(&rec, arches)
+        } else {
+            let mut w = Weights::default();
+            let mut unknown = Vec::new();
+            for (i, line) in text.lines().enumerate() {
+                let parsed = mix_line(line).map_err(|message| ProfileError {
+                    line: i + 1,
+                    message,
+                })?;
+                if let Some((name, count)) = parsed {
+                    if !w.add_everywhere(name, count, arches) {
+                        unknown.push(name.to_string());
+                    }
+                }
+            }
+            (w, unknown)
+        };
+        if !unknown.is_empty() {
+            let names: Vec<String> = unknown.iter().map(|n| format!("'{n}'")).collect();
+            warnings.push(format!(
+                "{} not on {}, ignored: {}",
+                if unknown.len() == 1 {
+                    "a syscall name"
+                } else {
+                    "syscall names"
+                },
+                if arches.len() == 1 {
+                    format!("the target architecture ({})", arches[0].name())
+                } else {
+                    "any target architecture".to_string()
+                },
+                names.join(", ")
+            ));
+        }
+        if weights.calls.values().all(|w| *w == 0.0) {
+            warnings.push(
+                "no call counts for the target architectures; the search tree is balanced \
+                 as without a profile"
+                    .to_string(),
+            );
+        }
+        Ok(Profile { weights, warnings })
+    }
+
+    /// Adds `count` calls of `name` on every one of `arches` that has it (compat ABIs
+    /// scaled down); false if none has it.
+    fn add_everywhere(&mut self, name: &str, count: f64, arches: &[Arch]) -> bool {
+        let mut found = false;
+        for &a in arches {
+            if let Some(nr) = a.syscall_nr(name) {
+                found = true;
+                *self.calls.entry((a, nr)).or_insert(0.0) += count * compat_scale(a);
+            }
+        }
+        found
     }
 
     /// The total weight of `arch`, for normalising.
@@ -57,5 +246,146 @@ impl Weights {
             .filter(|((a, _), _)| *a == arch)
             .map(|(_, w)| *w)
             .sum()
+    }
+}
+
+/// One line of a `NAME COUNT` table: `None` for a blank or comment line.
+fn mix_line(line: &str) -> Result<Option<(&str, f64)>, String> {
+    let code = line.split('#').next().unwrap_or("").trim();
+    let mut it = code.split_whitespace();
+    let Some(name) = it.next() else {
+        return Ok(None);
+    };
+    let Some(count) = it.next() else {
+        return Err(format!("expected `NAME COUNT`, found '{code}'"));
+    };
+    if let Some(extra) = it.next() {
+        return Err(format!(
+            "expected `NAME COUNT`, found '{extra}' after the count"
+        ));
+    }
+    match count.parse::<f64>() {
+        Ok(n) if n.is_finite() && n >= 0.0 => Ok(Some((name, n))),
+        _ => Err(format!(
+            "'{count}' is not a count (a number of calls, 0 or more)"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_builtin_mix_names_only_known_syscalls() {
+        let (w, unknown) = Weights::from_mix(BUILTIN_MIX, &[Arch::X86_64]);
+        assert!(unknown.is_empty(), "{unknown:?}");
+        let futex = Arch::X86_64.syscall_nr("futex").unwrap();
+        assert!(w.calls[&(Arch::X86_64, futex)] > 0.0);
+        assert!(Weights::read_profile(BUILTIN_MIX, &[Arch::X86_64])
+            .unwrap()
+            .warnings
+            .is_empty());
+    }
+
+    #[test]
+    fn table_errors_are_located() {
+        let x = [Arch::X86_64];
+        let e = Weights::read_profile("# c\nread 5\nwrite lots\n", &x).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "line 3: 'lots' is not a count (a number of calls, 0 or more)"
+        );
+        let e = Weights::read_profile("read\n", &x).unwrap_err();
+        assert_eq!(e.to_string(), "line 1: expected `NAME COUNT`, found 'read'");
+        let e = Weights::read_profile("read -1\n", &x).unwrap_err();
+        assert_eq!(e.line, 1);
+        let p = Weights::read_profile("read 5\nopne 3\n", &x).unwrap();
+        assert_eq!(
+            p.warnings,
+            ["a syscall name not on the target architecture (x86_64), ignored: 'opne'"]
+        );
+    }
+
+    #[test]
+    fn a_recording_gives_each_architecture_its_own_counts() {
+        let text = "# recorded\ndefault errno EPERM\narch x86_64 i386\n\
+            allow read                       # 1000 (x86_64 990, i386 10)\n\
+            allow getpid                     # 7 (i386 7)\n\
+            allow @timer                     # 8: timer_create 5 (x86_64 5), timer_delete 3 (x86_64 3)\n\
+            allow frobnicate                 # 4\n";
+        let arches = [Arch::X86_64, Arch::I386, Arch::X32];
+        let p = Weights::read_profile(text, &arches).unwrap();
+        assert_eq!(p.warnings, ["line 7: unknown syscall 'frobnicate' ignored"]);
+        let w = |a: Arch, n: &str| {
+            p.weights
+                .calls
+                .get(&(a, a.syscall_nr(n).unwrap()))
+                .copied()
+                .unwrap_or(0.0)
+        };
+        assert_eq!(w(Arch::X86_64, "read"), 990.0);
+        assert_eq!(w(Arch::I386, "read"), 10.0);
+        assert_eq!(w(Arch::X86_64, "getpid"), 0.0);
+        assert_eq!(w(Arch::I386, "getpid"), 7.0);
+        assert_eq!(w(Arch::X86_64, "timer_create"), 5.0);
+        // x32 was not recorded: it gets the totals by name, scaled down.
+        assert_eq!(w(Arch::X32, "read"), 1000.0 * 1e-3);
+        assert_eq!(w(Arch::X32, "getpid"), 7.0 * 1e-3);
+
+        let bad = "arch x86_64\nallow read  # 12x\n";
+        let e = Weights::read_profile(bad, &arches).unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.message.starts_with("'12x' is not a count"), "{e}");
+    }
+
+    /// What `sysgate record` writes (several architectures, a group) reads back as weights:
+    /// each count on its own architecture.
+    #[test]
+    fn a_record_output_reads_back_per_architecture() {
+        use crate::policy::groups;
+        let (x, i) = (Arch::X86_64, Arch::I386);
+        let mut r = Recording::default();
+        let mut add = |a: Arch, name: &str, n: usize| {
+            for _ in 0..n {
+                r.add(a, a.syscall_nr(name).unwrap(), &[0; 6], false);
+            }
+        };
+        add(x, "read", 30);
+        add(i, "read", 2);
+        add(i, "getpid", 5);
+        let timer: Vec<&str> = groups::expand("@timer")
+            .unwrap()
+            .into_iter()
+            .filter(|m| x.syscall_nr(m).is_some() || i.syscall_nr(m).is_some())
+            .collect();
+        // Each member on x86_64 where it exists (the `*_time64` ones are i386 only).
+        let on = |m: &str| if x.syscall_nr(m).is_some() { x } else { i };
+        for (k, m) in timer.iter().enumerate() {
+            add(on(m), m, k + 1);
+        }
+        let text = r.to_policy(&["test".into()]);
+        assert!(text.contains("allow @timer"), "{text}");
+        let p = Weights::read_profile(&text, &[x, i]).unwrap();
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        let w = |a: Arch, n: &str| p.weights.calls.get(&(a, a.syscall_nr(n).unwrap())).copied();
+        assert_eq!(w(x, "read"), Some(30.0));
+        assert_eq!(w(i, "read"), Some(2.0));
+        assert_eq!(w(i, "getpid"), Some(5.0));
+        assert_eq!(w(x, "getpid"), None);
+        for (k, m) in timer.iter().enumerate() {
+            assert_eq!(w(on(m), m), Some((k + 1) as f64), "{m}\n{text}");
+        }
+        // Only the architectures compiled for get weights.
+        let p = Weights::read_profile(&text, &[x]).unwrap();
+        assert!(p.weights.calls.keys().all(|(a, _)| *a == x));
+    }
+
+    #[test]
+    fn a_profile_without_counts_says_so() {
+        let p = Weights::read_profile("default allow\ndeny bpf\n", &[Arch::X86_64]).unwrap();
+        assert!(p.weights.calls.is_empty());
+        assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
+        assert!(p.warnings[0].starts_with("no call counts"));
     }
 }

@@ -118,6 +118,10 @@ pub struct Options {
     pub localhost: bool,
     /// k8s `--localhost`: the path below `/var/lib/kubelet/seccomp/` the pod will name.
     pub localhost_path: Option<String>,
+    /// crun, bwrap: the call frequencies the BPF's search tree is laid out for. `None`: the
+    /// built-in profile ([`compile::Weights::builtin`]), as `sysgate export` without
+    /// `--mix`; `Some(Weights::default())`: a balanced tree. Decisions do not depend on it.
+    pub weights: Option<compile::Weights>,
 }
 
 /// An export's bytes and what the exporter had to say.
@@ -560,7 +564,11 @@ pub fn export(
     opts: &Options,
 ) -> Result<Exported, ExportError> {
     let compiled = || -> Result<Program, ExportError> {
-        compile::compile(p, &compile::Options::default()).map_err(|e| ExportError(e.to_string()))
+        let weights = match &opts.weights {
+            Some(w) => w.clone(),
+            None => compile::Weights::builtin(&p.arches()),
+        };
+        compile::compile(p, &compile::Options { weights }).map_err(|e| ExportError(e.to_string()))
     };
     let mut notes = Vec::new();
     match target {

@@ -125,8 +125,29 @@ impl Policy {
         }
     }
 
-    /// Compiles to one filter for all the policy's architectures.
+    /// Compiles to one filter for all the policy's architectures, with the search tree laid
+    /// out for sysgate's built-in call-frequency profile ([`compile::Weights::builtin`]), as
+    /// `sysgate compile` does without `--mix`. The profile changes only how many
+    /// instructions a call runs, never what the filter decides.
+    ///
+    /// ```
+    /// use sysgate::policy::Policy;
+    /// let p = Policy::parse("example", "default allow\ndeny unshare\narch x86_64\n").unwrap();
+    /// let prog = p.compile().unwrap();
+    /// // Unweighted (a tree balanced by syscall count), as `--mix none`:
+    /// let balanced = p.compile_with(&Default::default()).unwrap();
+    /// assert_eq!(prog.arches, balanced.arches);
+    /// ```
     pub fn compile(&self) -> Result<Program, CompileError> {
-        compile::compile(&self.resolved, &compile::Options::default())
+        let opts = compile::Options {
+            weights: compile::Weights::builtin(&self.resolved.arches()),
+        };
+        self.compile_with(&opts)
+    }
+
+    /// Compiles with explicit options, e.g. the weights of a recorded profile
+    /// ([`compile::Weights::read_profile`]) or none (`Options::default()`).
+    pub fn compile_with(&self, opts: &compile::Options) -> Result<Program, CompileError> {
+        compile::compile(&self.resolved, opts)
     }
 }

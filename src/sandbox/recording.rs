@@ -339,8 +339,16 @@ impl Recording {
     /// Reads back a policy `sysgate record` wrote (see the module documentation). Returns
     /// the recording and warnings about lines it could not use.
     pub fn from_policy(text: &str) -> (Recording, Vec<String>) {
+        let (rec, notes) = Recording::read_policy(text);
+        (rec, notes.iter().map(ReadNote::to_string).collect())
+    }
+
+    /// [`Recording::from_policy`] with its remarks as data, for callers that treat some of
+    /// them differently (a call-frequency profile makes a malformed count an error).
+    pub fn read_policy(text: &str) -> (Recording, Vec<ReadNote>) {
         let mut rec = Recording::default();
         let mut warnings = Vec::new();
+        let note = |line: usize, kind: ReadIssue| ReadNote { line, kind };
         let mut arches: Vec<Arch> = Vec::new();
         let lines: Vec<(usize, &str, &str)> = text
             .lines()
@@ -359,7 +367,7 @@ impl Recording {
                     } else if let Some(a) = Arch::from_name(w) {
                         arches.push(a);
                     } else {
-                        warnings.push(format!("line {ln}: unknown architecture '{w}' ignored"));
+                        warnings.push(note(*ln, ReadIssue::UnknownArch(w.to_string())));
                     }
                 }
             }
@@ -376,9 +384,7 @@ impl Recording {
                 "default" | "unknown" | "badarch" | "arch" => continue,
                 "allow" => {}
                 _ => {
-                    warnings.push(format!(
-                        "line {ln}: ignored (--merge reads only the allow lines sysgate record writes)"
-                    ));
+                    warnings.push(note(*ln, ReadIssue::NotAllow));
                     continue;
                 }
             }
@@ -392,20 +398,24 @@ impl Recording {
                 .filter(|t| !t.is_empty())
                 .collect();
             if targets.is_empty() {
-                warnings.push(format!(
-                    "line {ln}: no syscall named (multi-line lists are not read back)"
-                ));
+                warnings.push(note(*ln, ReadIssue::NoSyscall));
                 continue;
             }
             let single = targets.len() == 1;
             for t in targets {
                 if t.starts_with('@') {
                     let Some(members) = groups::expand(t) else {
-                        warnings.push(format!("line {ln}: unknown group '{t}' ignored"));
+                        warnings.push(note(*ln, ReadIssue::UnknownGroup(t.to_string())));
                         continue;
                     };
                     let counts = if single {
-                        group_counts(comment)
+                        match group_counts(comment) {
+                            Ok(c) => c,
+                            Err(bad) => {
+                                warnings.push(note(*ln, ReadIssue::BadCount(bad)));
+                                BTreeMap::new()
+                            }
+                        }
                     } else {
                         BTreeMap::new()
                     };
@@ -419,18 +429,20 @@ impl Recording {
                     continue;
                 }
                 let Some(name) = static_name(t) else {
-                    warnings.push(format!("line {ln}: unknown syscall '{t}' ignored"));
+                    warnings.push(note(*ln, ReadIssue::UnknownSyscall(t.to_string())));
                     continue;
                 };
-                let spec = if single { parse_count(comment) } else { None }.unwrap_or_default();
+                let spec = if single { parse_count(comment) } else { None };
+                if single && spec.is_none() && looks_like_count(comment) {
+                    warnings.push(note(*ln, ReadIssue::BadCount(comment.to_string())));
+                }
+                let spec = spec.unwrap_or_default();
                 let args = match cond {
                     None => Args::Any,
                     Some(c) => match parse_condition(name, c, arches[0]) {
                         Some(a) if single => a,
                         _ => {
-                            warnings.push(format!(
-                                "line {ln}: condition not understood; '{name}' is merged unconditionally"
-                            ));
+                            warnings.push(note(*ln, ReadIssue::Condition(name)));
                             Args::Any
                         }
                     },
@@ -462,6 +474,62 @@ impl Recording {
         let mut one = Recording::default();
         one.calls.insert(name, call);
         self.merge(&one);
+    }
+}
+
+/// A line of a recorded policy that [`Recording::read_policy`] could not fully use.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadNote {
+    /// 1-based line number.
+    pub line: usize,
+    pub kind: ReadIssue,
+}
+
+/// What was wrong with a line (see [`ReadNote`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ReadIssue {
+    /// A rule other than `allow` (ignored).
+    NotAllow,
+    /// An `allow` with no syscall on its line (multi-line lists are not read back).
+    NoSyscall,
+    /// An `arch` name sysgate does not know (ignored).
+    UnknownArch(String),
+    /// A syscall name no table knows (ignored).
+    UnknownSyscall(String),
+    /// A `@group` sysgate does not know (ignored).
+    UnknownGroup(String),
+    /// A condition `--merge` cannot read back: the syscall is merged unconditionally.
+    Condition(&'static str),
+    /// A comment that starts like a count but is not one (the count is read as 0).
+    BadCount(String),
+}
+
+impl std::fmt::Display for ReadNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ln = self.line;
+        match &self.kind {
+            ReadIssue::NotAllow => write!(
+                f,
+                "line {ln}: ignored (--merge reads only the allow lines sysgate record writes)"
+            ),
+            ReadIssue::NoSyscall => write!(
+                f,
+                "line {ln}: no syscall named (multi-line lists are not read back)"
+            ),
+            ReadIssue::UnknownArch(w) => {
+                write!(f, "line {ln}: unknown architecture '{w}' ignored")
+            }
+            ReadIssue::UnknownSyscall(t) => write!(f, "line {ln}: unknown syscall '{t}' ignored"),
+            ReadIssue::UnknownGroup(t) => write!(f, "line {ln}: unknown group '{t}' ignored"),
+            ReadIssue::Condition(name) => write!(
+                f,
+                "line {ln}: condition not understood; '{name}' is merged unconditionally"
+            ),
+            ReadIssue::BadCount(c) => {
+                write!(f, "line {ln}: '{c}' is not a count; read as 0")
+            }
+        }
     }
 }
 
@@ -506,12 +574,23 @@ fn parse_count(s: &str) -> Option<CountSpec> {
     Some(CountSpec { total, per_arch })
 }
 
-/// Parses a group rule's comment: `52: name 30 (x86_64 30), name 22 (…)`.
-fn group_counts(s: &str) -> BTreeMap<&'static str, CountSpec> {
+/// Parses a group rule's comment: `52: name 30 (x86_64 30), name 22 (…)`. A comment that
+/// starts like a count but does not read as one is returned as the error.
+fn group_counts(s: &str) -> Result<BTreeMap<&'static str, CountSpec>, String> {
     let mut out = BTreeMap::new();
-    let Some((_, list)) = s.split_once(':') else {
-        return out;
+    let Some((total, list)) = s.split_once(':') else {
+        // A bare total cannot be shared out among the members.
+        if looks_like_count(s) && parse_count(s).is_none() {
+            return Err(s.to_string());
+        }
+        return Ok(out);
     };
+    if total.trim().parse::<u64>().is_err() {
+        if looks_like_count(s) {
+            return Err(s.to_string());
+        }
+        return Ok(out);
+    }
     let mut depth = 0;
     let mut start = 0;
     let mut items = Vec::new();
@@ -530,13 +609,22 @@ fn group_counts(s: &str) -> BTreeMap<&'static str, CountSpec> {
     for item in items {
         let item = item.trim();
         let Some((name, spec)) = item.split_once(char::is_whitespace) else {
-            continue;
+            return Err(item.to_string());
         };
-        if let (Some(name), Some(spec)) = (static_name(name), parse_count(spec)) {
+        let Some(spec) = parse_count(spec) else {
+            return Err(item.to_string());
+        };
+        // A member sysgate does not know is not counted (the group's own members are).
+        if let Some(name) = static_name(name) {
             out.insert(name, spec);
         }
     }
-    out
+    Ok(out)
+}
+
+/// Whether a rule's comment is meant as a count (it starts with a digit).
+fn looks_like_count(comment: &str) -> bool {
+    comment.trim().starts_with(|c: char| c.is_ascii_digit())
 }
 
 /// The table's own `&'static str` for a syscall name.

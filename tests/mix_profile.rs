@@ -1,0 +1,353 @@
+//! `--mix`: the call-frequency profile the search tree is laid out for. A profile recorded
+//! for a program puts that program's hot syscalls on shorter paths than no profile; the
+//! filter decides exactly the same with any profile; bad profiles are located errors that
+//! write nothing.
+#![cfg(target_arch = "x86_64")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use sysgate::arch::Arch;
+use sysgate::bpf::emulator::{run, SeccompData};
+use sysgate::bpf::Insn;
+
+fn sysgate(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sysgate"))
+        .args(args)
+        .output()
+        .expect("run sysgate")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn tmpdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("sysgate-mix-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+/// `sysgate compile POLICY --arch native -o OUT EXTRA…`, the program read back.
+fn compile(dir: &Path, policy: &str, extra: &[&str]) -> Vec<Insn> {
+    let out = dir.join("out.bpf");
+    let _ = std::fs::remove_file(&out);
+    let mut args = vec!["compile", policy, "--arch", "native", "-o"];
+    args.push(out.to_str().unwrap());
+    args.extend_from_slice(extra);
+    let o = sysgate(&args);
+    assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    sysgate::bpf::from_bytes(&std::fs::read(&out).unwrap()).unwrap()
+}
+
+fn data(arch: Arch, nr: u32, args: [u64; 6]) -> SeccompData {
+    SeccompData {
+        nr,
+        arch: arch.audit_arch(),
+        instruction_pointer: 0,
+        args,
+    }
+}
+
+fn executed(prog: &[Insn], name: &str) -> usize {
+    let nr = Arch::X86_64.syscall_nr(name).unwrap();
+    run(prog, &data(Arch::X86_64, nr, [0; 6])).unwrap().executed
+}
+
+/// Every number of every native ABI (and numbers around the tables), with argument values
+/// that reach both sides of the container policy's conditions: the same return value.
+fn assert_same_decisions(a: &[Insn], b: &[Insn], what: &str) {
+    let argsets: [[u64; 6]; 5] = [
+        [0; 6],
+        [u64::MAX; 6],
+        [0x1000_0000, 0x2000_0000, 0x4000_0000, 0, 0, 0], // clone with CLONE_NEWUSER, …
+        [38, 1, 0, 0, 0, 0],                              // socket(AF_ALG, …)
+        [0x0008, 0x20000, 8, 0xffff_ffff, 0, 0],
+    ];
+    let mut checked = 0;
+    for arch in Arch::native() {
+        let top = arch.syscalls().iter().map(|(_, n)| *n).max().unwrap();
+        let base = if arch == Arch::X32 { 0x4000_0000 } else { 0 };
+        let nrs = (base..=top + 20).chain([base + 0x3fff_fff0, 0x4000_0000, u32::MAX]);
+        for nr in nrs {
+            for args in argsets {
+                let d = data(arch, nr, args);
+                let (x, y) = (run(a, &d).unwrap().ret, run(b, &d).unwrap().ret);
+                assert_eq!(x, y, "{what}: {arch} nr {nr:#x} args {args:x?}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 3000, "{checked}");
+}
+
+/// The profile of a program that mostly calls `getrusage` and `sched_yield`, as
+/// `sysgate record` writes it (counts per architecture, a group).
+const RECORDED: &str = "\
+# sysgate record -o prof.policy -- ./busy
+# 120106 calls of 9 syscalls. After each rule: its count (per architecture).
+default errno EPERM
+unknown errno ENOSYS
+arch x86_64 i386
+
+allow getrusage                  # 80000 (x86_64 80000)
+allow sched_yield                # 40000 (x86_64 39990, i386 10)
+allow read                       # 50 (x86_64 50)
+allow write                      # 40 (x86_64 40)
+allow @timer                     # 9: timer_create 5 (x86_64 5), timer_delete 4 (x86_64 4)
+allow exit_group                 # 1 (x86_64 1)
+";
+
+#[test]
+fn a_recorded_profile_shortens_the_programs_hot_paths_and_decides_the_same() {
+    let dir = tmpdir("better");
+    let prof = write(&dir, "prof.policy", RECORDED);
+    let none = compile(&dir, "container", &["--mix", "none"]);
+    let builtin = compile(&dir, "container", &[]);
+    let recorded = compile(&dir, "container", &["--mix", &prof]);
+
+    // The recorded program's two hot syscalls run fewer instructions than in the
+    // balanced tree; `getrusage`, absent from the built-in profile, fewer than there too.
+    for name in ["getrusage", "sched_yield"] {
+        let (n, r) = (executed(&none, name), executed(&recorded, name));
+        assert!(r < n, "{name}: {r} with the profile, {n} with none");
+    }
+    assert!(executed(&recorded, "getrusage") < executed(&builtin, "getrusage"));
+    // Over the recorded mix as a whole, the profile beats both.
+    let mean = |prog: &[Insn]| {
+        (80000 * executed(prog, "getrusage") + 40000 * executed(prog, "sched_yield")) as f64
+            / 120000.0
+    };
+    let (r, n, b) = (mean(&recorded), mean(&none), mean(&builtin));
+    assert!(
+        r < n && r < b,
+        "mean {r} with the profile, {n} with none, {b} built-in"
+    );
+    // The built-in profile favours what common programs call most.
+    assert!(executed(&builtin, "futex") < executed(&none, "futex"));
+
+    // The same counts as a `NAME COUNT` table give the same x86_64 layout.
+    let table = write(
+        &dir,
+        "prof.tsv",
+        "# name count\ngetrusage\t80000\nsched_yield 40000\n",
+    );
+    let from_table = compile(&dir, "container", &["--mix", &table]);
+    assert_eq!(
+        executed(&from_table, "getrusage"),
+        executed(&recorded, "getrusage")
+    );
+
+    // Semantics never depend on the profile.
+    assert_same_decisions(&none, &recorded, "none vs recorded");
+    assert_same_decisions(&none, &builtin, "none vs built-in");
+    assert_same_decisions(&none, &from_table, "none vs table");
+
+    // The library's `Policy::compile` is the CLI's default.
+    let p = sysgate::policy::Policy::load(
+        "container",
+        &sysgate::policy::Options {
+            arches: Some(Arch::native()),
+        },
+    )
+    .unwrap();
+    assert_eq!(p.compile().unwrap().insns, builtin);
+}
+
+/// The real use: record a program, then compile its allow-list laid out for its own calls.
+#[test]
+fn a_real_recording_is_a_profile() {
+    let dir = tmpdir("record");
+    let prof = dir.join("ls.policy");
+    let prof_s = prof.to_str().unwrap();
+    let o = sysgate(&["record", "-o", prof_s, "--", "ls", "-lR", "/usr/share/doc"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&prof).unwrap();
+
+    // The library reads the counts back, each on its architecture.
+    let (rec, notes) = sysgate::sandbox::recording::Recording::from_policy(&text);
+    assert!(notes.is_empty(), "{notes:?}");
+    let arches: Vec<Arch> = rec.target_arches();
+    let profile = sysgate::compile::Weights::read_profile(&text, &arches).unwrap();
+    assert!(profile.warnings.is_empty(), "{:?}", profile.warnings);
+    let mut counts: Vec<(Arch, &str, u64)> = Vec::new();
+    for (name, call) in &rec.calls {
+        for (a, n) in &call.counts {
+            let nr = a.syscall_nr(name).unwrap();
+            assert_eq!(profile.weights.calls[&(*a, nr)], *n as f64, "{a} {name}");
+            counts.push((*a, name, *n));
+        }
+    }
+    assert!(counts.len() > 10, "{text}");
+
+    // Compiled with its own profile, the recorded program's calls run fewer instructions
+    // on average than with no profile.
+    let mean = |mix: &str| {
+        let out = dir.join("out.bpf");
+        let o = sysgate(&["compile", prof_s, "--mix", mix, "-o", out.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
+        let prog = sysgate::bpf::from_bytes(&std::fs::read(&out).unwrap()).unwrap();
+        let (mut sum, mut total) = (0u64, 0u64);
+        for (a, name, n) in &counts {
+            let d = data(*a, a.syscall_nr(name).unwrap(), [0; 6]);
+            sum += run(&prog, &d).unwrap().executed as u64 * n;
+            total += n;
+        }
+        (prog, sum as f64 / total as f64)
+    };
+    let (own, with_own) = mean(prof_s);
+    let (none, with_none) = mean("none");
+    assert!(
+        with_own < with_none,
+        "{with_own} with its profile, {with_none} without\n{text}"
+    );
+    assert_same_decisions(&own, &none, "recorded allow-list");
+}
+
+#[test]
+fn bad_profiles_are_located_errors_and_write_nothing() {
+    let dir = tmpdir("errors");
+    let out = dir.join("out.bpf");
+    let out_s = out.to_str().unwrap();
+
+    let o = sysgate(&[
+        "compile",
+        "container",
+        "--mix",
+        "/nonexistent/p.tsv",
+        "-o",
+        out_s,
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    assert_eq!(
+        stderr(&o),
+        "sysgate: cannot read profile '/nonexistent/p.tsv': No such file or directory (os error 2)\n"
+    );
+    assert!(!out.exists());
+
+    let bad = write(&dir, "bad.tsv", "# name count\nread 10\nwrite lots\n");
+    let o = sysgate(&["compile", "container", "--mix", &bad, "-o", out_s]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o),
+        format!("sysgate: {bad}:3: 'lots' is not a count (a number of calls, 0 or more)\n")
+    );
+    assert!(!out.exists());
+
+    let short = write(&dir, "short.tsv", "read\n");
+    let o = sysgate(&["compile", "container", "--mix", &short, "-o", out_s]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o),
+        format!("sysgate: {short}:1: expected `NAME COUNT`, found 'read'\n")
+    );
+
+    let bad_rec = write(
+        &dir,
+        "bad.policy",
+        "default errno EPERM\narch x86_64\nallow read   # 12x\n",
+    );
+    let o = sysgate(&["compile", "container", "--mix", &bad_rec, "-o", out_s]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "sysgate: {bad_rec}:3: '12x' is not a count (expected `# COUNT` or \
+             `# COUNT (ARCH COUNT, …)` after the rule)\n"
+        )
+    );
+    assert!(!out.exists());
+
+    // Unknown names are warned about, by name, and the rest is used.
+    let typo = write(&dir, "typo.tsv", "read 10\nopne 5\nfrob 1\n");
+    let o = sysgate(&[
+        "compile",
+        "container",
+        "--arch",
+        "native",
+        "--mix",
+        &typo,
+        "-o",
+        out_s,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).starts_with(&format!(
+            "sysgate: warning: {typo}: syscall names not on any target architecture, \
+             ignored: 'opne', 'frob'\n"
+        )),
+        "{}",
+        stderr(&o)
+    );
+    assert!(out.exists());
+
+    // `run` refuses before starting the program.
+    let marker = dir.join("ran");
+    let o = sysgate(&[
+        "run",
+        "--mix",
+        &bad,
+        "--",
+        "touch",
+        marker.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(125), "{}", stderr(&o));
+    assert!(!marker.exists());
+
+    // Export: only the targets that carry BPF take a profile.
+    let o = sysgate(&["export", "container", "--to", "oci", "--mix", "none"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "sysgate: --mix goes with --to crun or --to bwrap (the targets that carry BPF)\n"
+    );
+    let o = sysgate(&["export", "container", "--to", "crun", "--mix", &bad]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn every_command_that_compiles_takes_mix() {
+    let dir = tmpdir("cmds");
+    let prof = write(&dir, "prof.policy", RECORDED);
+    // explain counts the instructions of the layout it is given.
+    let explain = |mix: &str| {
+        let o = sysgate(&[
+            "explain",
+            "container",
+            "getrusage",
+            "--arch",
+            "x86_64",
+            "--json",
+            "--mix",
+            mix,
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v[0]["executed"].as_u64().unwrap()
+    };
+    assert!(explain(&prof) < explain("none"));
+
+    let o = sysgate(&["check", "container", "--mix", &prof]);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    for to in ["crun", "bwrap"] {
+        let o = sysgate(&["export", "container", "--to", to, "--mix", &prof]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let o2 = sysgate(&["export", "container", "--to", to, "--mix", "none"]);
+        assert!(o2.status.success(), "{}", stderr(&o2));
+        assert_ne!(o.stdout, o2.stdout, "{to}: the profile changes the BPF");
+    }
+
+    let o = sysgate(&["run", "--mix", &prof, "--", "true"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = sysgate(&["run", "--mix", "none", "--report", "--", "true"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
