@@ -6,9 +6,8 @@
 //! (every range also carries a small weight per syscall it holds, [`FLOOR`], so that cold
 //! syscalls stay ordered sensibly; with no weights, the tree is balanced by syscall count).
 //! On the native ABI the hottest numbers ([`MAX_HOT`]) may get their own `jeq` anywhere in
-//! the tree, and its worst path may exceed the shortest possible by [`SLACK`]; the compat
-//! ABIs (rare calls) get a plain tree, no slack, and every range there starts with at least
-//! the weight that keeps an optimal tree within its limit.
+//! the tree, and its worst path may exceed the shortest possible by [`SLACK`]. The compat
+//! ABIs (rare calls) get the tree with the shortest worst path, without planning.
 //!
 //! On x86_64 the x32 half of the number space (bit 30 set, except `-1`) is just one more
 //! range of the x86_64 tree, leading to the x32 tree, weighted by the x32 share of the calls
@@ -50,8 +49,8 @@ pub fn filter(dag: &mut Dag, policy: &Policy, weights: &Weights) -> NodeId {
     let mut scratch = Scratch::default();
     let native = audits.first().map(|a| a.0);
     for &(audit, _) in audits.iter().rev() {
-        // Only the native ABI's search gets a `jeq` front: the mix is recorded there, and
-        // each one costs a full search plan.
+        // Only the native ABI's search is planned under the weights: the calls are there,
+        // and a plan costs far more than the shortest tree.
         let front = Some(audit) == native;
         let body = if audit == Arch::X86_64.audit_arch() {
             // One tree over the whole number space: x86_64 below bit 30 and at -1, the x32
@@ -194,19 +193,18 @@ fn ranges(t: &Table, half: Half) -> Vec<Range> {
     }
 }
 
-/// The search over one section. On the native ABI (`hot`), the hottest numbers may be
-/// tested with their own `jeq` wherever that pays (see [`tree`]); the compat ABIs' calls are
-/// rare, so their trees are first of all short.
+/// The search over one section. On the native ABI the tree is planned under the weights,
+/// and the hottest numbers may be tested with their own `jeq` wherever that pays (see
+/// [`tree`]); the compat ABIs' calls are rare, so their trees are just the shortest.
 fn section(dag: &mut Dag, t: &Table, half: Half, native: bool, scratch: &mut Scratch) -> NodeId {
-    let mut r = ranges(t, half);
-    let hot = if native {
-        hot_numbers(t, &r)
-    } else {
-        tree::shortest_first(dag, &mut r, scratch);
-        Vec::new()
-    };
+    let r = ranges(t, half);
+    if !native {
+        tree::shortest_tree(dag, &r, scratch);
+        return tree::build(dag, &r, &[], scratch);
+    }
+    let hot = hot_numbers(t, &r);
     tree::plan(&r, &hot, scratch);
-    tree::bound_depth(dag, &r, &hot, if native { SLACK } else { 0 }, scratch);
+    tree::bound_depth(dag, &r, &hot, SLACK, scratch);
     tree::build(dag, &r, &hot, scratch)
 }
 

@@ -48,7 +48,7 @@ pub struct Hot {
 }
 
 /// At most this many hot numbers are considered.
-pub const MAX_HOT: usize = 6;
+pub const MAX_HOT: usize = 5;
 
 /// Up to this many ranges every split is tried; beyond, only those within Knuth's bounds
 /// widened by [`WIDEN`] on each side.
@@ -153,6 +153,8 @@ pub fn plan(ranges: &[Range], hot: &[Hot], scratch: &mut Scratch) -> f64 {
         prefix[i + 1] = prefix[i] + r.2;
     }
     let exact = n <= EXACT;
+    // Knuth's rule holds for the plain tree (but for the chains): no need to widen.
+    let widen = if hot.is_empty() { 0 } else { WIDEN };
     // Shorter intervals before longer ones, and within one interval more taken out before
     // fewer: every state read is written first.
     for len in 1..=n {
@@ -187,9 +189,9 @@ pub fn plan(ranges: &[Range], hot: &[Hot], scratch: &mut Scratch) -> f64 {
                     let without_last = gone_pos.iter().filter(|&&p| p < j).count();
                     let without_first = gone_pos.iter().filter(|&&p| p > i).count();
                     let lo = usize::from(bounds[s.at(i, j - 1, without_last)].0)
-                        .saturating_sub(WIDEN)
+                        .saturating_sub(widen)
                         .max(i + 1);
-                    let hi = usize::from(bounds[s.at(i + 1, j, without_first)].1) + WIDEN;
+                    let hi = usize::from(bounds[s.at(i + 1, j, without_first)].1) + widen;
                     (lo, hi.max(lo).min(j))
                 };
                 let mut left = gone_pos.iter().filter(|&&p| p < lo).count();
@@ -413,16 +415,27 @@ fn slots_tree(
     slots_tree(s, starts, k, j, mid, size / 2, choice);
 }
 
-/// Makes every range at least as heavy as an optimal tree needs to keep it on a path no
-/// longer than the shortest possible worst case.
-pub fn shortest_first(dag: &Dag, r: &mut [Range], scratch: &mut Scratch) {
-    let (lens, bound) = shortest(dag, r, &mut scratch.heights);
-    let total: f64 = r.iter().map(|x| x.2).sum();
-    for (x, l) in r.iter_mut().zip(lens) {
-        // An optimal tree keeps a range of share p within log2(1/p) + 2 comparisons.
-        let limit = bound.saturating_sub(l).min(60) as i32 - 2;
-        x.2 = x.2.max(total * 0.5f64.powi(limit));
+/// Leaves in `scratch` the tree with the shortest possible worst path (a range's depth
+/// plus what its code runs), ignoring weights: for rarely called ABIs.
+pub fn shortest_tree(dag: &Dag, r: &[Range], scratch: &mut Scratch) {
+    let n = r.len();
+    if scratch.choice.len() < n * n {
+        scratch.choice.resize(n * n, LEAF);
     }
+    let (lens, bound) = shortest(dag, r, &mut scratch.heights);
+    slots(r, &[], &lens, bound, &mut scratch.choice);
+}
+
+/// Writes the tree of [`fits`]' slots for `bound` into `choice`.
+fn slots(r: &[Range], hot: &[Hot], lens: &[u32], bound: u32, choice: &mut [u16]) {
+    let s = Shape {
+        ranges: r,
+        hot,
+        n: r.len(),
+    };
+    let starts =
+        fits(&limits(lens, bound).expect("bound above every length")).expect("the bound fits");
+    slots_tree(&s, &starts, 0, r.len() - 1, 0, 1 << 62, choice);
 }
 
 /// What each range's code runs at most, and the shortest worst case any tree can have.
@@ -471,10 +484,7 @@ pub fn bound_depth(dag: &Dag, r: &[Range], hot: &[Hot], slack: u32, scratch: &mu
         }
         plan(&w, hot, scratch);
     }
-    let s = Shape { ranges: r, hot, n };
-    let starts =
-        fits(&limits(&lens, bound).expect("bound above every length")).expect("the bound fits");
-    slots_tree(&s, &starts, 0, n - 1, 0, 1 << 62, &mut scratch.choice);
+    slots(r, hot, &lens, bound, &mut scratch.choice);
 }
 
 #[cfg(test)]
