@@ -72,8 +72,6 @@ pub struct Scratch {
     /// Per state: bounds on the best `jge` split of the intervals one range longer
     /// (Knuth's monotone roots).
     bounds: Vec<(u16, u16)>,
-    /// Per dag node: the most instructions a path from it runs (see [`height`]).
-    heights: Vec<u32>,
 }
 
 /// The plan's indexing, and the hot numbers of each interval.
@@ -348,22 +346,6 @@ fn depths_at(s: &Shape, choice: &[u16], i: usize, j: usize, m: usize, d: u32, ou
     }
 }
 
-/// The most instructions any path from `id` runs, `ret` included. `heights` caches every
-/// node's (a node's successors are always built before it, so one pass in id order does).
-fn height(dag: &Dag, id: NodeId, heights: &mut Vec<u32>) -> u32 {
-    while heights.len() <= id {
-        let h = 1 + dag
-            .node(heights.len())
-            .successors()
-            .into_iter()
-            .map(|s| heights[s])
-            .max()
-            .unwrap_or(0);
-        heights.push(h);
-    }
-    heights[id]
-}
-
 /// The depth limit of each leaf that keeps every path within `bound`, if all are met.
 fn limits(lens: &[u32], bound: u32) -> Option<Vec<u32>> {
     lens.iter().map(|&l| bound.checked_sub(l)).collect()
@@ -422,7 +404,7 @@ pub fn shortest_tree(dag: &Dag, r: &[Range], scratch: &mut Scratch) {
     if scratch.choice.len() < n * n {
         scratch.choice.resize(n * n, LEAF);
     }
-    let (lens, bound) = shortest(dag, r, &mut scratch.heights);
+    let (lens, bound) = shortest(dag, r);
     slots(r, &[], &lens, bound, &mut scratch.choice);
 }
 
@@ -439,8 +421,8 @@ fn slots(r: &[Range], hot: &[Hot], lens: &[u32], bound: u32, choice: &mut [u16])
 }
 
 /// What each range's code runs at most, and the shortest worst case any tree can have.
-fn shortest(dag: &Dag, r: &[Range], heights: &mut Vec<u32>) -> (Vec<u32>, u32) {
-    let lens: Vec<u32> = r.iter().map(|x| height(dag, x.1, heights)).collect();
+fn shortest(dag: &Dag, r: &[Range]) -> (Vec<u32>, u32) {
+    let lens: Vec<u32> = r.iter().map(|x| dag.height(x.1)).collect();
     let low = lens.iter().copied().max().unwrap_or(0);
     let bound = (low..)
         .find(|&b| limits(&lens, b).and_then(|l| fits(&l)).is_some())
@@ -459,7 +441,7 @@ pub fn bound_depth(dag: &Dag, r: &[Range], hot: &[Hot], slack: u32, scratch: &mu
     if n < 2 {
         return;
     }
-    let (lens, shortest) = shortest(dag, r, &mut scratch.heights);
+    let (lens, shortest) = shortest(dag, r);
     let bound = shortest + slack;
     let mut w: Vec<Range> = r.to_vec();
     let mut d = vec![0u32; n];
@@ -693,7 +675,7 @@ mod tests {
             let hot_n = rng.below(MAX_HOT + 1);
             let (ranges, hot) = instance(&mut rng, &mut dag, n, hot_n);
             let slack = rng.below(4) as u32;
-            let (lens, shortest) = shortest(&dag, &ranges, &mut scratch.heights);
+            let (lens, shortest) = shortest(&dag, &ranges);
             plan(&ranges, &hot, &mut scratch);
             bound_depth(&dag, &ranges, &hot, slack, &mut scratch);
             let root = build(&mut dag, &ranges, &hot, &scratch);

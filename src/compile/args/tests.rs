@@ -4,25 +4,7 @@ use crate::ir::{Atom, Cond, CondRule, Origin, Ruling, Test};
 use crate::policy::ast::Action;
 use crate::policy::Policy;
 
-/// xorshift64*: the same random decisions on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len())]
-    }
-}
+use crate::test_rng::Rng;
 
 const VALUES: &[u64] = &[
     0,
