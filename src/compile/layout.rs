@@ -46,7 +46,12 @@ pub fn filter(dag: &mut Dag, policy: &Policy, weights: &Weights) -> NodeId {
     }
     audits.sort_by(|a, b| b.1.total_cmp(&a.1));
     let here = |a: Arch| policy.sections.iter().find(|s| s.arch == a);
-    let mut scratch = Scratch::default();
+    // The planner's tables (a few hundred KiB) are kept per thread: allocating them afresh
+    // costs page faults on every compile, as much as the planning itself.
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+    }
+    let mut scratch = SCRATCH.take();
     let native = audits.first().map(|a| a.0);
     for &(audit, _) in audits.iter().rev() {
         // Only the native ABI's search is planned under the weights: the calls are there,
@@ -89,6 +94,7 @@ pub fn filter(dag: &mut Dag, policy: &Policy, weights: &Weights) -> NodeId {
         let body = dag.load(OFF_NR, body);
         next = dag.jump(BPF_JEQ, audit, body, next);
     }
+    SCRATCH.set(scratch);
     dag.load(OFF_ARCH, next)
 }
 

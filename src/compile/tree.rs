@@ -68,6 +68,9 @@ const CHAIN: u16 = u16::MAX;
 pub struct Scratch {
     /// Per state `((i * n + j) * (hot + 1) + m)`: expected comparisons and the choice.
     cost: Vec<f64>,
+    /// The same costs indexed `((j * n + i) * (hot + 1) + m)`, so that the split loop reads
+    /// both halves from nearby addresses.
+    by_end: Vec<f64>,
     choice: Vec<u16>,
     /// Per state: bounds on the best `jge` split of the intervals one range longer
     /// (Knuth's monotone roots).
@@ -137,15 +140,18 @@ pub fn plan(ranges: &[Range], hot: &[Hot], scratch: &mut Scratch) -> f64 {
     let states = n * n * (hot.len() + 1);
     if scratch.cost.len() < states {
         scratch.cost.resize(states, 0.0);
+        scratch.by_end.resize(states, 0.0);
         scratch.choice.resize(states, 0);
         scratch.bounds.resize(states, (0, 0));
     }
     let Scratch {
         cost,
+        by_end,
         choice,
         bounds,
-        ..
     } = scratch;
+    let k1 = hot.len() + 1;
+    let by_end_at = |i: usize, j: usize, m: usize| (j * n + i) * k1 + m;
     let mut prefix = vec![0.0; n + 1];
     for (i, r) in ranges.iter().enumerate() {
         prefix[i + 1] = prefix[i] + r.2;
@@ -155,9 +161,9 @@ pub fn plan(ranges: &[Range], hot: &[Hot], scratch: &mut Scratch) -> f64 {
     let widen = if hot.is_empty() { 0 } else { WIDEN };
     // Shorter intervals before longer ones, and within one interval more taken out before
     // fewer: every state read is written first.
-    for len in 1..=n {
-        for i in 0..=n - len {
-            let j = i + len - 1;
+    for i in (0..n).rev() {
+        for j in i..n {
+            let len = j - i + 1;
             let (inside, k) = s.inside(i, j);
             for m in (0..=k).rev() {
                 let gone = &inside[..m];
@@ -166,43 +172,36 @@ pub fn plan(ranges: &[Range], hot: &[Hot], scratch: &mut Scratch) -> f64 {
                 // every other one was taken out.
                 if len == 1 || (len <= 2 * m + 1 && s.single(i, j, gone).is_some()) {
                     cost[at] = 0.0;
+                    by_end[by_end_at(i, j, m)] = 0.0;
                     choice[at] = LEAF;
                     // No bound on the splits of the intervals around it.
                     bounds[at] = (i as u16, j as u16);
                     continue;
                 }
-                // The taken-out numbers' ranges in order: how many lie left of each split.
-                let mut gone_pos = [0usize; MAX_HOT];
-                for (g, &h) in gone_pos.iter_mut().zip(gone) {
-                    *g = hot[h].pos;
-                }
-                let gone_pos = &mut gone_pos[..m];
-                gone_pos.sort_unstable();
-                // Knuth: the best split lies between those of the interval without its
-                // last range and without its first (with the same numbers taken out);
-                // widened, since the `jeq` nodes break the rule now and then.
-                let (lo, hi) = if exact {
-                    (i + 1, j)
+                let best_split = if m == 0 {
+                    // Nothing taken out (every state of a plain tree): the same search
+                    // without the bookkeeping.
+                    let (lo, hi) = if exact {
+                        (i + 1, j)
+                    } else {
+                        let lo = (usize::from(bounds[s.at(i, j - 1, 0)].0).saturating_sub(widen))
+                            .max(i + 1);
+                        let hi = usize::from(bounds[s.at(i + 1, j, 0)].1) + widen;
+                        (lo, hi.max(lo).min(j))
+                    };
+                    let left = &cost[s.at(i, lo - 1, 0)..];
+                    let right = &by_end[by_end_at(lo, j, 0)..];
+                    let mut best = (f64::MAX, lo);
+                    for d in 0..=hi - lo {
+                        let c = left[d * k1] + right[d * k1];
+                        if c < best.0 {
+                            best = (c, lo + d);
+                        }
+                    }
+                    best
                 } else {
-                    let without_last = gone_pos.iter().filter(|&&p| p < j).count();
-                    let without_first = gone_pos.iter().filter(|&&p| p > i).count();
-                    let lo = usize::from(bounds[s.at(i, j - 1, without_last)].0)
-                        .saturating_sub(widen)
-                        .max(i + 1);
-                    let hi = usize::from(bounds[s.at(i + 1, j, without_first)].1) + widen;
-                    (lo, hi.max(lo).min(j))
+                    split_with_gone(&s, cost, by_end, bounds, (i, j), &inside[..m], exact, widen)
                 };
-                let mut left = gone_pos.iter().filter(|&&p| p < lo).count();
-                let mut best_split = (f64::MAX, lo);
-                for kk in lo..=hi {
-                    while left < m && gone_pos[left] < kk {
-                        left += 1;
-                    }
-                    let c = cost[s.at(i, kk - 1, left)] + cost[s.at(kk, j, m - left)];
-                    if c < best_split.0 {
-                        best_split = (c, kk);
-                    }
-                }
                 bounds[at] = (best_split.1 as u16, best_split.1 as u16);
                 let mut best = (best_split.0, best_split.1 as u16);
                 if m < k && cost[s.at(i, j, m + 1)] < best.0 {
@@ -218,11 +217,63 @@ pub fn plan(ranges: &[Range], hot: &[Hot], scratch: &mut Scratch) -> f64 {
                     }
                 }
                 cost[at] = c;
+                by_end[by_end_at(i, j, m)] = c;
                 choice[at] = best.1;
             }
         }
     }
     cost[s.at(0, n - 1, 0)]
+}
+
+/// The best `jge` split of state (i, j, m) with `gone` (the first m hot numbers of the
+/// interval) taken out: its cost and its range.
+#[allow(clippy::too_many_arguments)]
+fn split_with_gone(
+    s: &Shape,
+    cost: &[f64],
+    by_end: &[f64],
+    bounds: &[(u16, u16)],
+    (i, j): (usize, usize),
+    gone: &[usize],
+    exact: bool,
+    widen: usize,
+) -> (f64, usize) {
+    let m = gone.len();
+    let k1 = s.hot.len() + 1;
+    let by_end_at = |i: usize, j: usize, m: usize| (j * s.n + i) * k1 + m;
+    // The taken-out numbers' ranges in order: how many lie left of each split.
+    let mut gone_pos = [0usize; MAX_HOT];
+    for (g, &h) in gone_pos.iter_mut().zip(gone) {
+        *g = s.hot[h].pos;
+    }
+    let gone_pos = &mut gone_pos[..m];
+    gone_pos.sort_unstable();
+    // Knuth: the best split lies between those of the interval without its last range and
+    // without its first (with the same numbers taken out); widened, since the `jeq` nodes
+    // break the rule now and then.
+    let (lo, hi) = if exact {
+        (i + 1, j)
+    } else {
+        let without_last = gone_pos.iter().filter(|&&p| p < j).count();
+        let without_first = gone_pos.iter().filter(|&&p| p > i).count();
+        let lo = usize::from(bounds[s.at(i, j - 1, without_last)].0)
+            .saturating_sub(widen)
+            .max(i + 1);
+        let hi = usize::from(bounds[s.at(i + 1, j, without_first)].1) + widen;
+        (lo, hi.max(lo).min(j))
+    };
+    let mut left = gone_pos.iter().filter(|&&p| p < lo).count();
+    let mut best = (f64::MAX, lo);
+    for kk in lo..=hi {
+        while left < m && gone_pos[left] < kk {
+            left += 1;
+        }
+        let c = cost[s.at(i, kk - 1, left)] + by_end[by_end_at(kk, j, m - left)];
+        if c < best.0 {
+            best = (c, kk);
+        }
+    }
+    best
 }
 
 /// When `ranges[i..=j]` alternate between one code and single numbers (`A x A y A`), a
@@ -370,35 +421,52 @@ fn fits(limit: &[u32]) -> Option<Vec<u64>> {
     Some(starts)
 }
 
-/// A tree from slot starts (see [`fits`]), written as plain splits into the states with
-/// nothing taken out: split where the slots cross the middle of the interval `lo..lo + size`.
-fn slots_tree(
-    s: &Shape,
-    starts: &[u64],
-    i: usize,
-    j: usize,
-    lo: u64,
-    size: u64,
-    choice: &mut [u16],
-) {
-    if i == j {
-        choice[s.at(i, j, 0)] = LEAF;
-        return;
-    }
-    let mid = lo + size / 2;
-    let k = (i..=j).find(|&k| starts[k] >= mid).unwrap_or(j + 1);
-    if k == i || k == j + 1 {
-        // Everything in one half: descend without a comparison.
-        let lo = if k == i { mid } else { lo };
-        return slots_tree(s, starts, i, j, lo, size / 2, choice);
-    }
-    choice[s.at(i, j, 0)] = k as u16;
-    slots_tree(s, starts, i, k - 1, lo, size / 2, choice);
-    slots_tree(s, starts, k, j, mid, size / 2, choice);
+/// The slots of [`fits`] as a tree, written as plain splits into the states with nothing
+/// taken out: split where the slots cross the middle of the interval `lo..lo + size`. Where
+/// an `A x A y A` chain keeps every leaf within its `limit` (comparisons above it), the chain
+/// is taken instead: no deeper, and one instruction per single number smaller.
+struct Slots<'a> {
+    s: Shape<'a>,
+    starts: Vec<u64>,
+    limit: Vec<u32>,
 }
 
-/// Leaves in `scratch` the tree with the shortest possible worst path (a range's depth
-/// plus what its code runs), ignoring weights: for rarely called ABIs.
+impl Slots<'_> {
+    fn tree(&self, i: usize, j: usize, lo: u64, size: u64, depth: u32, choice: &mut [u16]) {
+        let at = self.s.at(i, j, 0);
+        if i == j {
+            choice[at] = LEAF;
+            return;
+        }
+        if chain_cost(self.s.ranges, i, j).is_some() {
+            let singles = chain_order(self.s.ranges, i, j);
+            let m = singles.len() as u32;
+            let fits = singles
+                .iter()
+                .enumerate()
+                .all(|(k, &p)| depth + (k as u32) < self.limit[p])
+                && (i..=j).step_by(2).all(|o| depth + m <= self.limit[o]);
+            if fits {
+                choice[at] = CHAIN;
+                return;
+            }
+        }
+        let mid = lo + size / 2;
+        let k = (i..=j).find(|&k| self.starts[k] >= mid).unwrap_or(j + 1);
+        if k == i || k == j + 1 {
+            // Everything in one half: descend without a comparison.
+            let lo = if k == i { mid } else { lo };
+            return self.tree(i, j, lo, size / 2, depth, choice);
+        }
+        choice[at] = k as u16;
+        self.tree(i, k - 1, lo, size / 2, depth + 1, choice);
+        self.tree(k, j, mid, size / 2, depth + 1, choice);
+    }
+}
+
+/// Leaves in `scratch` a tree with the shortest possible worst path (a range's depth plus
+/// what its code runs), without planning: for rarely called ABIs, where a plan would cost
+/// more compile time than it could save.
 pub fn shortest_tree(dag: &Dag, r: &[Range], scratch: &mut Scratch) {
     let n = r.len();
     if scratch.choice.len() < n * n {
@@ -410,14 +478,17 @@ pub fn shortest_tree(dag: &Dag, r: &[Range], scratch: &mut Scratch) {
 
 /// Writes the tree of [`fits`]' slots for `bound` into `choice`.
 fn slots(r: &[Range], hot: &[Hot], lens: &[u32], bound: u32, choice: &mut [u16]) {
-    let s = Shape {
-        ranges: r,
-        hot,
-        n: r.len(),
+    let limit = limits(lens, bound).expect("bound above every length");
+    let slots = Slots {
+        s: Shape {
+            ranges: r,
+            hot,
+            n: r.len(),
+        },
+        starts: fits(&limit).expect("the bound fits"),
+        limit,
     };
-    let starts =
-        fits(&limits(lens, bound).expect("bound above every length")).expect("the bound fits");
-    slots_tree(&s, &starts, 0, r.len() - 1, 0, 1 << 62, choice);
+    slots.tree(0, r.len() - 1, 0, 1 << 62, 0, choice);
 }
 
 /// What each range's code runs at most, and the shortest worst case any tree can have.
@@ -669,15 +740,22 @@ mod tests {
     fn the_worst_path_stays_within_the_bound() {
         let mut rng = Rng(0x0dd_ba11);
         let mut scratch = Scratch::default();
-        for round in 0..200 {
+        for round in 0..1000 {
             let mut dag = Dag::default();
             let n = 2 + rng.below(60);
             let hot_n = rng.below(MAX_HOT + 1);
             let (ranges, hot) = instance(&mut rng, &mut dag, n, hot_n);
-            let slack = rng.below(4) as u32;
+            // Every other round: the shortest tree, unplanned.
+            let unplanned = round % 2 == 0;
+            let hot = if unplanned { Vec::new() } else { hot };
+            let slack = if unplanned { 0 } else { rng.below(4) as u32 };
             let (lens, shortest) = shortest(&dag, &ranges);
-            plan(&ranges, &hot, &mut scratch);
-            bound_depth(&dag, &ranges, &hot, slack, &mut scratch);
+            if unplanned {
+                shortest_tree(&dag, &ranges, &mut scratch);
+            } else {
+                plan(&ranges, &hot, &mut scratch);
+                bound_depth(&dag, &ranges, &hot, slack, &mut scratch);
+            }
             let root = build(&mut dag, &ranges, &hot, &scratch);
             let codes: Vec<NodeId> = ranges.iter().map(|r| r.1).collect();
             let last = ranges.last().unwrap().0;
