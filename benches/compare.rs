@@ -13,7 +13,7 @@
 //! JSON the way moby and runc do it ([`docker_libseccomp`]).
 //!
 //! Per policy it prints program size, an estimate of the eBPF the kernel makes of it, BPF
-//! instructions executed per syscall (mean over the recorded mix in `benches/data/mix.tsv`,
+//! instructions executed per syscall (mean over the recorded mix in `src/compile/mix.tsv`, the built-in profile,
 //! the same with cached calls counted as 0, the worst case over every syscall of every
 //! targeted ABI, and for the timed argument-checked call), the share of unconditionally
 //! allowed syscalls the kernel's action cache serves (`sysgate::analyze::cost`, the kernel's
@@ -48,7 +48,7 @@ use sysgate::bpf::Insn;
 use sysgate::compile::{Options, Weights};
 use sysgate::policy::ast::Action;
 
-const MIX: &str = include_str!("../src/compile/mix.tsv");
+const MIX: &str = sysgate::compile::weights::BUILTIN_MIX;
 const PY: &str = "/usr/bin/python3";
 
 // ---------------------------------------------------------------------------------------
@@ -1218,7 +1218,7 @@ fn main() {
 
     println!("# sysgate vs libseccomp");
     println!(
-        "mix: benches/data/mix.tsv ({} syscalls); libseccomp: python3-seccomp, {}",
+        "mix: src/compile/mix.tsv ({} syscalls); libseccomp: python3-seccomp, {}",
         mix().len(),
         if have_lib { "available" } else { "missing" }
     );
