@@ -159,8 +159,8 @@ pub fn plan(ranges: &[Range], hot: &[Hot], scratch: &mut Scratch) -> f64 {
     let exact = n <= EXACT;
     // Knuth's rule holds for the plain tree (but for the chains): no need to widen.
     let widen = if hot.is_empty() { 0 } else { WIDEN };
-    // Shorter intervals before longer ones, and within one interval more taken out before
-    // fewer: every state read is written first.
+    // Rows from the last range back, each from its shortest interval up, and within one
+    // interval more taken out before fewer: every state read is written first.
     for i in (0..n).rev() {
         for j in i..n {
             let len = j - i + 1;
@@ -178,30 +178,7 @@ pub fn plan(ranges: &[Range], hot: &[Hot], scratch: &mut Scratch) -> f64 {
                     bounds[at] = (i as u16, j as u16);
                     continue;
                 }
-                let best_split = if m == 0 {
-                    // Nothing taken out (every state of a plain tree): the same search
-                    // without the bookkeeping.
-                    let (lo, hi) = if exact {
-                        (i + 1, j)
-                    } else {
-                        let lo = (usize::from(bounds[s.at(i, j - 1, 0)].0).saturating_sub(widen))
-                            .max(i + 1);
-                        let hi = usize::from(bounds[s.at(i + 1, j, 0)].1) + widen;
-                        (lo, hi.max(lo).min(j))
-                    };
-                    let left = &cost[s.at(i, lo - 1, 0)..];
-                    let right = &by_end[by_end_at(lo, j, 0)..];
-                    let mut best = (f64::MAX, lo);
-                    for d in 0..=hi - lo {
-                        let c = left[d * k1] + right[d * k1];
-                        if c < best.0 {
-                            best = (c, lo + d);
-                        }
-                    }
-                    best
-                } else {
-                    split_with_gone(&s, cost, by_end, bounds, (i, j), &inside[..m], exact, widen)
-                };
+                let best_split = best_split(&s, cost, by_end, bounds, (i, j), gone, exact, widen);
                 bounds[at] = (best_split.1 as u16, best_split.1 as u16);
                 let mut best = (best_split.0, best_split.1 as u16);
                 if m < k && cost[s.at(i, j, m + 1)] < best.0 {
@@ -228,7 +205,7 @@ pub fn plan(ranges: &[Range], hot: &[Hot], scratch: &mut Scratch) -> f64 {
 /// The best `jge` split of state (i, j, m) with `gone` (the first m hot numbers of the
 /// interval) taken out: its cost and its range.
 #[allow(clippy::too_many_arguments)]
-fn split_with_gone(
+fn best_split(
     s: &Shape,
     cost: &[f64],
     by_end: &[f64],
@@ -241,6 +218,28 @@ fn split_with_gone(
     let m = gone.len();
     let k1 = s.hot.len() + 1;
     let by_end_at = |i: usize, j: usize, m: usize| (j * s.n + i) * k1 + m;
+    if m == 0 {
+        // Nothing taken out (every state of a plain tree): the same search without the
+        // bookkeeping, on consecutive states of both tables. This loop is most of the
+        // compile time.
+        let (lo, hi) = if exact {
+            (i + 1, j)
+        } else {
+            let lo = (usize::from(bounds[s.at(i, j - 1, 0)].0).saturating_sub(widen)).max(i + 1);
+            let hi = usize::from(bounds[s.at(i + 1, j, 0)].1) + widen;
+            (lo, hi.max(lo).min(j))
+        };
+        let left = &cost[s.at(i, lo - 1, 0)..];
+        let right = &by_end[by_end_at(lo, j, 0)..];
+        let mut best = (f64::MAX, lo);
+        for d in 0..=hi - lo {
+            let c = left[d * k1] + right[d * k1];
+            if c < best.0 {
+                best = (c, lo + d);
+            }
+        }
+        return best;
+    }
     // The taken-out numbers' ranges in order: how many lie left of each split.
     let mut gone_pos = [0usize; MAX_HOT];
     for (g, &h) in gone_pos.iter_mut().zip(gone) {
