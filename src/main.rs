@@ -88,6 +88,9 @@ enum Cmd {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.cmd, Cmd::Run(_) | Cmd::Record(_)) {
+        cli::common::end_on_closed_output();
+    }
     let r = match cli.cmd {
         Cmd::Run(a) => cmd_run(a),
         Cmd::Compile(a) => cmd_compile(a),

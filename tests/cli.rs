@@ -366,3 +366,42 @@ fn run_propagates_status_and_denies() {
     assert_eq!(o.status.code(), Some(125));
     assert!(String::from_utf8_lossy(&o.stderr).contains("does not allow execve"));
 }
+
+/// A reader that leaves early ends sysgate by SIGPIPE, quietly, like `cat`: no panic.
+#[test]
+fn a_closed_output_pipe_ends_quietly() {
+    use std::io::Read;
+    use std::os::fd::{FromRawFd, OwnedFd};
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+    // A pipe of one page, smaller than the listing (~8 KiB), so sysgate is still writing
+    // when the reader leaves.
+    let mut fds = [0; 2];
+    // SAFETY: a new pipe; each end is owned once below.
+    let (mut reader, writer) = unsafe {
+        assert_eq!(libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC), 0);
+        assert!(libc::fcntl(fds[0], libc::F_SETPIPE_SZ, 4096) >= 4096);
+        (
+            std::fs::File::from_raw_fd(fds[0]),
+            OwnedFd::from_raw_fd(fds[1]),
+        )
+    };
+    let child = Command::new(env!("CARGO_BIN_EXE_sysgate"))
+        .args(["syscalls"])
+        .stdout(Stdio::from(writer))
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut byte = [0u8; 1];
+    reader.read_exact(&mut byte).unwrap();
+    drop(reader);
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(
+        o.status.signal(),
+        Some(libc::SIGPIPE),
+        "{:?} {err}",
+        o.status
+    );
+}

@@ -27,6 +27,21 @@ fn shell_pipeline() {
     assert_eq!(stdout(&o), "A B\n");
 }
 
+/// The program gets SIGPIPE's default action back (sysgate itself runs with it ignored, and
+/// an ignored signal would survive `execve`): a writer whose reader left dies quietly.
+#[test]
+fn a_writer_to_a_closed_pipe_dies_of_sigpipe() {
+    let o = run(&[
+        "--",
+        "sh",
+        "-c",
+        "(yes; echo \"yes ended: $?\" >&2) | head -c 2 >/dev/null",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // 141 = 128 + SIGPIPE; "Broken pipe" would mean the signal was ignored.
+    assert_eq!(stderr(&o).trim(), "yes ended: 141");
+}
+
 #[test]
 fn ls_root() {
     let o = run(&["--", "ls", "/"]);

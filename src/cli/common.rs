@@ -59,6 +59,17 @@ pub struct Fail(pub u8);
 
 pub type Res = Result<(), Fail>;
 
+/// Lets a closed standard output end sysgate quietly, as it ends `cat`: Rust starts with
+/// SIGPIPE ignored, and printing to a closed pipe (`sysgate explain … | head -1`) then
+/// panics. Not for `run` and `record`, which must outlive their own output to see the
+/// program through (their children get the default back before they execute).
+pub fn end_on_closed_output() {
+    // SAFETY: setting one signal's action to its default, before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 pub fn err(msg: impl std::fmt::Display, code: u8) -> Fail {
     eprintln!("sysgate: {msg}");
     Fail(code)

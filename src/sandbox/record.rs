@@ -26,8 +26,8 @@ use super::apply::{install_filter, set_no_new_privs, FilterFlags};
 use super::exec::find_program;
 use super::recording::Recording;
 use super::run::{
-    block_forwarded, errno, fail, forward_to, stop_forwarding, Ended, RunError, Stage,
-    EXIT_CANNOT_EXECUTE, EXIT_NOT_FOUND, EXIT_SYSGATE,
+    block_forwarded, errno, fail, forward_to, restore_signals, stop_forwarding, Ended, RunError,
+    Stage, EXIT_CANNOT_EXECUTE, EXIT_NOT_FOUND, EXIT_SYSGATE,
 };
 use crate::arch::{Arch, X32_SYSCALL_BIT};
 use crate::bpf::{ret, Insn};
@@ -283,8 +283,7 @@ fn child(
             libc::_exit(code as libc::c_int)
         }
     };
-    // SAFETY: restoring the signal mask sysgate was started with.
-    if unsafe { libc::sigprocmask(libc::SIG_SETMASK, mask, std::ptr::null_mut()) } != 0 {
+    if restore_signals(mask).is_err() {
         report(EXIT_SYSGATE, Stage::Signals as u8, errno());
     }
     let mut byte = 0u8;

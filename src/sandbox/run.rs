@@ -403,8 +403,7 @@ fn child(
             libc::_exit(code as libc::c_int)
         }
     };
-    // SAFETY: restoring the signal mask sysgate was started with.
-    if unsafe { libc::sigprocmask(libc::SIG_SETMASK, mask, std::ptr::null_mut()) } != 0 {
+    if restore_signals(mask).is_err() {
         report(EXIT_SYSGATE, Stage::Signals, errno());
     }
     if let Some(f) = pre_exec {
@@ -462,6 +461,23 @@ fn child(
         EXIT_CANNOT_EXECUTE
     };
     report(code, Stage::Exec, e)
+}
+
+/// Undoes, in a child about to execute a program, what sysgate changed in its own signal
+/// state: the mask it was started with, and SIGPIPE's default action. Rust starts programs
+/// with SIGPIPE ignored, and an ignored signal stays ignored across `execve`, so without this
+/// `yes | head -1` under `sysgate run` would end with "Broken pipe" errors instead of quietly
+/// (the standard library's `Command` resets it the same way). Fails with the errno.
+pub(super) fn restore_signals(mask: &libc::sigset_t) -> Result<(), i32> {
+    // SAFETY: plain signal-state calls with valid arguments, in a single-threaded child.
+    unsafe {
+        if libc::signal(libc::SIGPIPE, libc::SIG_DFL) == libc::SIG_ERR
+            || libc::sigprocmask(libc::SIG_SETMASK, mask, std::ptr::null_mut()) != 0
+        {
+            return Err(errno());
+        }
+    }
+    Ok(())
 }
 
 pub(super) fn errno() -> i32 {
