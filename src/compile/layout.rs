@@ -4,10 +4,11 @@
 //! Numbers that share a decision and are contiguous (counting numbers absent from the table
 //! as `unknown`) form one range; [`tree`] plans the search over them under [`Weights`]
 //! (every range also carries a small weight per syscall it holds, [`FLOOR`], so that cold
-//! syscalls stay ordered sensibly; with no weights, the tree is balanced by syscall count).
-//! On the native ABI the hottest numbers ([`MAX_HOT`]) may get their own `jeq` anywhere in
-//! the tree, and its worst path may exceed the shortest possible by [`SLACK`]. The compat
-//! ABIs (rare calls) get the tree with the shortest worst path, without planning.
+//! syscalls stay ordered sensibly; with no weights, the native ABI's tree is balanced by
+//! syscall count).
+//! On the native ABI the hottest numbers ([`tree::MAX_HOT`]) may get their own `jeq`
+//! anywhere in the tree, and its worst path may exceed the shortest possible by [`SLACK`].
+//! The compat ABIs (rare calls) get the tree with the shortest worst path, without planning.
 //!
 //! On x86_64 the x32 half of the number space (bit 30 set, except `-1`) is just one more
 //! range of the x86_64 tree, leading to the x32 tree, weighted by the x32 share of the calls
@@ -15,12 +16,13 @@
 //!
 //! Only `ld` of `nr`/`arch`, `jeq`/`jge #k` and `ret` are used on the way to an
 //! unconditional decision, the shape the kernel's per-syscall action cache can prove
-//! constant (kernel/seccomp.c, `seccomp_is_const_allow`); argument loads appear only below a
-//! node that has already singled out one syscall number.
+//! constant (kernel/seccomp.c, `seccomp_is_const_allow`); argument loads appear only where
+//! the numbers still possible all share one conditional decision (neighbouring syscalls with
+//! the same argument rules are one range), never on the way to an unconditional one.
 
 use super::args;
 use super::dag::{Dag, NodeId};
-use super::tree::{self, Hot, Range, Scratch, MAX_HOT};
+use super::tree::{self, Hot, Range, Scratch};
 pub use super::weights::{Weights, FLOOR};
 use crate::arch::{Arch, X32_SYSCALL_BIT};
 use crate::bpf::insn::{BPF_JEQ, BPF_JGE};
@@ -94,7 +96,10 @@ pub fn filter(dag: &mut Dag, policy: &Policy, weights: &Weights) -> NodeId {
         let body = dag.load(OFF_NR, body);
         next = dag.jump(BPF_JEQ, audit, body, next);
     }
-    SCRATCH.set(scratch);
+    // Tables of large trees (megabytes) are not kept.
+    if scratch.states() <= KEEP_STATES {
+        SCRATCH.set(scratch);
+    }
     dag.load(OFF_ARCH, next)
 }
 
@@ -214,8 +219,8 @@ fn section(dag: &mut Dag, t: &Table, half: Half, native: bool, scratch: &mut Scr
     tree::build(dag, &r, &hot, scratch)
 }
 
-/// The [`MAX_HOT`] heaviest numbers of the table that `ranges` decide (and that carry
-/// more than the floor weight), hottest first, with the index of their range.
+/// The heaviest numbers of the table that `ranges` decide ([`tree::max_hot`] of them, each
+/// carrying more than the floor weight), hottest first, with the index of their range.
 fn hot_numbers(t: &Table, ranges: &[Range]) -> Vec<Hot> {
     let first = ranges[0].0;
     let end = |i: usize| ranges.get(i + 1).map_or(u32::MAX, |r| r.0 - 1);
@@ -231,7 +236,7 @@ fn hot_numbers(t: &Table, ranges: &[Range]) -> Vec<Hot> {
         .filter(|h| ranges[h.pos].1 == h.node && h.nr <= end(h.pos))
         .collect();
     hot.sort_by(|a, b| b.w.total_cmp(&a.w).then(a.nr.cmp(&b.nr)));
-    hot.truncate(MAX_HOT);
+    hot.truncate(tree::max_hot(ranges.len()));
     hot
 }
 
@@ -259,6 +264,9 @@ fn clip(ranges: &[Range], lo: u32, hi: u32) -> Vec<Range> {
     }
     out
 }
+
+/// The largest planner tables kept per thread between compilations, in states.
+const KEEP_STATES: usize = 50_000;
 
 /// How many comparisons more than the shortest possible worst case the native ABI's tree
 /// may take on its worst path (the compat ABIs' trees get none: their calls are rare).

@@ -29,7 +29,8 @@ pub use weights::{Profile, ProfileError, Weights};
 
 /// Compiler settings.
 ///
-/// `Options::default()` has no weights: the search tree is balanced by syscall count.
+/// `Options::default()` has no weights: the native ABI's search tree is balanced by syscall
+/// count (the compat ABIs always get the tree with the shortest worst path).
 /// [`Policy::compile`](crate::policy::Policy::compile) (and the `sysgate` commands, unless
 /// given `--mix none`) use the built-in profile instead:
 ///

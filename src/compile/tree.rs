@@ -16,10 +16,13 @@
 //! a `jeq` on the next hottest (W + cost(i, j, m + 1)), every `jge` split k
 //! (W + cost(i, k-1, m') + cost(k, j, m - m'), m' the taken-out ones left of k) and, with
 //! nothing taken out, the chain; an interval whose remaining ranges all share one decision
-//! is a leaf. With no hot numbers this is the optimal alphabetic tree. The splits are
-//! searched within Knuth's monotone bounds (the best split of an interval lies between those
-//! of the interval without its last range and without its first), exact for alphabetic
-//! trees and a close heuristic with the `jeq` nodes; the states number n² × (hot + 1).
+//! is a leaf. With no hot numbers this is the optimal alphabetic tree. Up to [`EXACT`]
+//! ranges every split is tried, and the plan is the cheapest tree of these nodes (tested
+//! against exhaustive search); beyond, the splits are searched within Knuth's monotone
+//! bounds (the best split of an interval lies between those of the interval without its
+//! last range and without its first), exact for alphabetic trees and a close heuristic with
+//! the `jeq` nodes (widened by [`WIDEN`]). The states number n² × (hot + 1), so the number
+//! of hot numbers shrinks for large trees ([`max_hot`]).
 //!
 //! The worst case is bounded: a range's path is its depth plus the longest path its own
 //! code runs (argument checks, or the whole x32 tree for the x32 range). The shortest
@@ -50,6 +53,17 @@ pub struct Hot {
 /// At most this many hot numbers are considered.
 pub const MAX_HOT: usize = 5;
 
+/// The states a plan may use (n² × (hot + 1)): the hot numbers a tree over n ranges may
+/// have, so that planning stays within a few milliseconds and megabytes.
+const STATE_BUDGET: usize = 200_000;
+
+/// How many hot numbers a tree over `n` ranges may take.
+pub fn max_hot(n: usize) -> usize {
+    (STATE_BUDGET / (n * n).max(1))
+        .saturating_sub(1)
+        .min(MAX_HOT)
+}
+
 /// Up to this many ranges every split is tried; beyond, only those within Knuth's bounds
 /// widened by [`WIDEN`] on each side.
 const EXACT: usize = 24;
@@ -72,9 +86,16 @@ pub struct Scratch {
     /// both halves from nearby addresses.
     by_end: Vec<f64>,
     choice: Vec<u16>,
-    /// Per state: bounds on the best `jge` split of the intervals one range longer
-    /// (Knuth's monotone roots).
+    /// Per state: its best `jge` split (twice), or `(i, j)` for a leaf: the bounds on the
+    /// splits of the intervals one range longer (Knuth's monotone roots).
     bounds: Vec<(u16, u16)>,
+}
+
+impl Scratch {
+    /// How many states the tables hold (what keeping them costs: 22 bytes each).
+    pub fn states(&self) -> usize {
+        self.cost.len()
+    }
 }
 
 /// The plan's indexing, and the hot numbers of each interval.
@@ -87,6 +108,11 @@ struct Shape<'a> {
 impl Shape<'_> {
     fn at(&self, i: usize, j: usize, m: usize) -> usize {
         (i * self.n + j) * (self.hot.len() + 1) + m
+    }
+
+    /// The index of state (i, j, m) in [`Scratch::by_end`].
+    fn by_end_at(&self, i: usize, j: usize, m: usize) -> usize {
+        (j * self.n + i) * (self.hot.len() + 1) + m
     }
 
     /// The hot numbers inside ranges `i..=j`, hottest first.
@@ -150,8 +176,6 @@ pub fn plan(ranges: &[Range], hot: &[Hot], scratch: &mut Scratch) -> f64 {
         choice,
         bounds,
     } = scratch;
-    let k1 = hot.len() + 1;
-    let by_end_at = |i: usize, j: usize, m: usize| (j * n + i) * k1 + m;
     let mut prefix = vec![0.0; n + 1];
     for (i, r) in ranges.iter().enumerate() {
         prefix[i + 1] = prefix[i] + r.2;
@@ -172,7 +196,7 @@ pub fn plan(ranges: &[Range], hot: &[Hot], scratch: &mut Scratch) -> f64 {
                 // every other one was taken out.
                 if len == 1 || (len <= 2 * m + 1 && s.single(i, j, gone).is_some()) {
                     cost[at] = 0.0;
-                    by_end[by_end_at(i, j, m)] = 0.0;
+                    by_end[s.by_end_at(i, j, m)] = 0.0;
                     choice[at] = LEAF;
                     // No bound on the splits of the intervals around it.
                     bounds[at] = (i as u16, j as u16);
@@ -194,7 +218,7 @@ pub fn plan(ranges: &[Range], hot: &[Hot], scratch: &mut Scratch) -> f64 {
                     }
                 }
                 cost[at] = c;
-                by_end[by_end_at(i, j, m)] = c;
+                by_end[s.by_end_at(i, j, m)] = c;
                 choice[at] = best.1;
             }
         }
@@ -217,29 +241,6 @@ fn best_split(
 ) -> (f64, usize) {
     let m = gone.len();
     let k1 = s.hot.len() + 1;
-    let by_end_at = |i: usize, j: usize, m: usize| (j * s.n + i) * k1 + m;
-    if m == 0 {
-        // Nothing taken out (every state of a plain tree): the same search without the
-        // bookkeeping, on consecutive states of both tables. This loop is most of the
-        // compile time.
-        let (lo, hi) = if exact {
-            (i + 1, j)
-        } else {
-            let lo = (usize::from(bounds[s.at(i, j - 1, 0)].0).saturating_sub(widen)).max(i + 1);
-            let hi = usize::from(bounds[s.at(i + 1, j, 0)].1) + widen;
-            (lo, hi.max(lo).min(j))
-        };
-        let left = &cost[s.at(i, lo - 1, 0)..];
-        let right = &by_end[by_end_at(lo, j, 0)..];
-        let mut best = (f64::MAX, lo);
-        for d in 0..=hi - lo {
-            let c = left[d * k1] + right[d * k1];
-            if c < best.0 {
-                best = (c, lo + d);
-            }
-        }
-        return best;
-    }
     // The taken-out numbers' ranges in order: how many lie left of each split.
     let mut gone_pos = [0usize; MAX_HOT];
     for (g, &h) in gone_pos.iter_mut().zip(gone) {
@@ -261,13 +262,27 @@ fn best_split(
         let hi = usize::from(bounds[s.at(i + 1, j, without_first)].1) + widen;
         (lo, hi.max(lo).min(j))
     };
-    let mut left = gone_pos.iter().filter(|&&p| p < lo).count();
     let mut best = (f64::MAX, lo);
+    if m == 0 {
+        // Nothing taken out (every state of a plain tree): the same search without the
+        // bookkeeping, on consecutive states of both tables. This loop is most of the
+        // compile time.
+        let left = &cost[s.at(i, lo - 1, 0)..];
+        let right = &by_end[s.by_end_at(lo, j, 0)..];
+        for d in 0..=hi - lo {
+            let c = left[d * k1] + right[d * k1];
+            if c < best.0 {
+                best = (c, lo + d);
+            }
+        }
+        return best;
+    }
+    let mut left = gone_pos.iter().filter(|&&p| p < lo).count();
     for kk in lo..=hi {
         while left < m && gone_pos[left] < kk {
             left += 1;
         }
-        let c = cost[s.at(i, kk - 1, left)] + by_end[by_end_at(kk, j, m - left)];
+        let c = cost[s.at(i, kk - 1, left)] + by_end[s.by_end_at(kk, j, m - left)];
         if c < best.0 {
             best = (c, kk);
         }

@@ -8,8 +8,9 @@
 use crate::bpf::insn::{BPF_JEQ, BPF_JGE};
 use crate::compile::dag::{Dag, NodeId};
 
-/// At the top, a `jeq` chain of up to this many values beats a search.
-const SET_SEARCH_MIN: usize = 8;
+/// At the top, a `jeq` chain of fewer values beats a search (also: value sets of the
+/// sequential translation at least this large are searched, not tested one by one).
+pub(super) const SET_SEARCH_MIN: usize = 8;
 
 /// A search ends in `jeq` chains of at most this many values.
 const SET_LEAF: usize = 6;

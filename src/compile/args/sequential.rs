@@ -34,9 +34,6 @@ fn cond(dag: &mut Dag, arch: Arch, c: &Cond, t: NodeId, f: NodeId) -> NodeId {
     }
 }
 
-/// Value sets at least this large are searched instead of tested one by one.
-const SET_SEARCH_MIN: usize = 8;
-
 /// `c1 || c2 || …`, tried in order. Large value sets (`x in {…}`: many `==` on the same
 /// argument) are gathered at the place of their first member and binary-searched.
 fn or(dag: &mut Dag, arch: Arch, v: &[Cond], t: NodeId, f: NodeId) -> NodeId {
@@ -60,7 +57,7 @@ fn or(dag: &mut Dag, arch: Arch, v: &[Cond], t: NodeId, f: NodeId) -> NodeId {
             None => sets.push((k, vec![x])),
         }
     }
-    sets.retain(|s| s.1.len() >= SET_SEARCH_MIN);
+    sets.retain(|s| s.1.len() >= dispatch::SET_SEARCH_MIN);
     if sets.is_empty() {
         return v
             .iter()
