@@ -58,7 +58,7 @@ pub fn filter(dag: &mut Dag, policy: &Policy, weights: &Weights) -> NodeId {
     for &(audit, _) in audits.iter().rev() {
         // Only the native ABI's search is planned under the weights: the calls are there,
         // and a plan costs far more than the shortest tree.
-        let front = Some(audit) == native;
+        let planned = Some(audit) == native;
         let body = if audit == Arch::X86_64.audit_arch() {
             // One tree over the whole number space: x86_64 below bit 30 and at -1, the x32
             // tree (or badarch) for the rest.
@@ -75,7 +75,7 @@ pub fn filter(dag: &mut Dag, policy: &Policy, weights: &Weights) -> NodeId {
             match here(Arch::X86_64) {
                 Some(s) => {
                     let t = table(dag, s, weights);
-                    section(dag, &t, Half::X86_64(x32), front, &mut scratch)
+                    section(dag, &t, Half::X86_64(x32), planned, &mut scratch)
                 }
                 None => {
                     let minus_one = dag.jump(BPF_JEQ, u32::MAX, bad, x32.0);
@@ -89,7 +89,7 @@ pub fn filter(dag: &mut Dag, policy: &Policy, weights: &Weights) -> NodeId {
                 .find(|s| s.arch.audit_arch() == audit)
                 .map(|s| {
                     let t = table(dag, s, weights);
-                    section(dag, &t, Half::All, front, &mut scratch)
+                    section(dag, &t, Half::All, planned, &mut scratch)
                 })
                 .unwrap_or(bad)
         };
