@@ -351,3 +351,107 @@ fn every_command_that_compiles_takes_mix() {
     let o = sysgate(&["run", "--mix", "none", "--report", "--", "true"]);
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+/// A program recorded on i386 only: its profile lays out the i386 tree, so its hot calls
+/// there run fewer instructions than with no profile (the other architectures get the
+/// counts by name, far lighter, and do not take over the layout).
+#[test]
+fn a_profile_recorded_on_i386_shortens_the_i386_paths() {
+    let dir = tmpdir("i386");
+    let prof = write(
+        &dir,
+        "i386.policy",
+        "arch i386\nallow read # 100000\nallow write # 50000\nallow getpid # 10000\n\
+         allow brk # 10000\n",
+    );
+    let none = compile(&dir, "container", &["--mix", "none"]);
+    let recorded = compile(&dir, "container", &["--mix", &prof]);
+    let i386 = |prog: &[Insn], name: &str| {
+        let nr = Arch::I386.syscall_nr(name).unwrap();
+        run(prog, &data(Arch::I386, nr, [0; 6])).unwrap().executed
+    };
+    let mut mean = [0.0; 2];
+    for (name, n) in [
+        ("read", 100000.0),
+        ("write", 50000.0),
+        ("getpid", 10000.0),
+        ("brk", 10000.0),
+    ] {
+        let (r, x) = (i386(&recorded, name), i386(&none, name));
+        assert!(r < x, "{name}: {r} with the profile, {x} with none");
+        mean[0] += r as f64 * n;
+        mean[1] += x as f64 * n;
+    }
+    assert!(mean[0] < mean[1], "{mean:?}");
+    assert_same_decisions(&none, &recorded, "none vs i386 profile");
+}
+
+/// A hand-written policy is a profile too: its `allow NAME # COUNT` lines.
+#[test]
+fn a_hand_written_policy_is_a_profile() {
+    let dir = tmpdir("handwritten");
+    let prof = write(
+        &dir,
+        "hand.policy",
+        "deny ptrace\nerrno EPERM mount\narch x86_64\nallow getrusage  # 80000\n\
+         allow sched_yield  # 40000\n",
+    );
+    let o = sysgate(&["check", "container", "--mix", &prof]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let none = compile(&dir, "container", &["--mix", "none"]);
+    let hand = compile(&dir, "container", &["--mix", &prof]);
+    for name in ["getrusage", "sched_yield"] {
+        assert!(executed(&hand, name) < executed(&none, name), "{name}");
+    }
+}
+
+/// `check --json` reports a profile it cannot use in its JSON, with the exit status
+/// `check` gives it without `--json`.
+#[test]
+fn check_json_reports_a_bad_profile() {
+    let dir = tmpdir("checkjson");
+    let bad = write(&dir, "bad.tsv", "read 10\nwrite lots\n");
+    let missing = dir.join("missing.tsv").display().to_string();
+    for (mix, code, message) in [
+        (
+            bad.clone(),
+            1,
+            format!("{bad}:2: 'lots' is not a count (a number of calls, 0 or more)"),
+        ),
+        (
+            missing.clone(),
+            3,
+            format!("cannot read profile '{missing}': No such file or directory (os error 2)"),
+        ),
+    ] {
+        let o = sysgate(&["check", "container", "--json", "--mix", &mix]);
+        assert_eq!(o.status.code(), Some(code), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stdout)));
+        assert_eq!(v["ok"], false);
+        assert_eq!(v["profile_error"], message.as_str());
+        assert!(v["instructions"].is_null());
+        let text = sysgate(&["check", "container", "--mix", &mix]);
+        assert_eq!(text.status.code(), Some(code));
+        assert_eq!(stderr(&text), format!("sysgate: {message}\n"));
+    }
+    let typo = write(&dir, "typo.tsv", "read 10\nopne 5\n");
+    let o = sysgate(&[
+        "check",
+        "container",
+        "--json",
+        "--arch",
+        "x86_64",
+        "--mix",
+        &typo,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(o.stderr.is_empty(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["ok"], true);
+    assert!(v["profile_error"].is_null());
+    assert_eq!(
+        v["profile_warnings"][0],
+        format!("{typo}: a syscall name not on the target architecture (x86_64), ignored: 'opne'")
+    );
+}

@@ -28,8 +28,28 @@ pub fn cmd_check(a: CheckArgs) -> Res {
         Ok(p) => (p.warnings.clone(), Some(p)),
         Err(e) => (e.diagnostics.clone(), None),
     };
+    // In JSON mode a profile that cannot be used is reported in the JSON, like the
+    // policy's own errors; otherwise on stderr, before anything else.
+    let mut profile_error = None;
+    let mut profile_warnings = Vec::new();
     let compiled = match policy {
-        Some(p) => Some(p.compile_with(&a.mix.options(&p.resolved.arches())?)),
+        Some(p) => match a.mix.load(&p.resolved.arches()) {
+            Ok((opts, warnings)) => {
+                if a.json {
+                    profile_warnings = warnings;
+                } else {
+                    for w in &warnings {
+                        eprintln!("sysgate: warning: {w}");
+                    }
+                }
+                Some(p.compile_with(&opts))
+            }
+            Err(e) if a.json => {
+                profile_error = Some(e);
+                None
+            }
+            Err(e) => return Err(err(e.message, e.code)),
+        },
         None => None,
     };
     let errors = diags.iter().filter(|d| d.is_error()).count();
@@ -45,13 +65,18 @@ pub fn cmd_check(a: CheckArgs) -> Res {
     if a.json {
         let v = serde_json::json!({
             "policy": a.policy,
-            "ok": errors == 0 && compile_error.is_none() && !(a.deny_warnings && warnings > 0),
+            "ok": errors == 0
+                && profile_error.is_none()
+                && compile_error.is_none()
+                && !(a.deny_warnings && warnings > 0),
             "errors": errors,
             "warnings": warnings,
             "diagnostics": diags,
             "arches": policy.map(|p| p.resolved.arches()),
             "instructions": size,
             "compile_error": compile_error,
+            "profile_error": profile_error.as_ref().map(|e| &e.message),
+            "profile_warnings": profile_warnings,
         });
         println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     } else {
@@ -78,6 +103,9 @@ pub fn cmd_check(a: CheckArgs) -> Res {
     let unreadable = diags.iter().any(|d| d.line == 0 && d.is_error());
     if unreadable {
         return Err(Fail(3));
+    }
+    if let Some(e) = profile_error {
+        return Err(Fail(e.code));
     }
     if errors > 0 || compile_error.is_some() || (a.deny_warnings && warnings > 0) {
         return Err(Fail(1));

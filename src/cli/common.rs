@@ -20,9 +20,12 @@ pub struct MixOpt {
     /// Call-frequency profile to lay the BPF search tree out for, so that frequent syscalls
     /// run fewer instructions: a policy written by `sysgate record` (the counts in its
     /// `# COUNT` comments, per architecture), or a table of `NAME COUNT` lines (`#`
-    /// comments). `none`: no profile, a tree balanced by syscall count. Default: the built-in
-    /// profile of common workloads (builds, servers, shells, databases). The profile never
-    /// changes what the filter decides. (export: with --to crun or bwrap, which carry BPF)
+    /// comments), or any policy (its `allow NAME # COUNT` lines). Only the tree of the
+    /// architecture with the most calls is laid out for them; the others always get the
+    /// tree with the shortest worst path. `none`: no profile, the first architecture's tree
+    /// balanced by syscall count. Default: the built-in profile of common workloads
+    /// (builds, servers, shells, databases). The profile never changes what the filter
+    /// decides. (export: with --to crun or bwrap, which carry BPF)
     #[arg(long, value_name = "FILE|none")]
     pub mix: Option<String>,
 }
@@ -36,22 +39,49 @@ impl MixOpt {
     /// The compiler options for `arches`: the profile's weights, printing its warnings.
     /// An unreadable file exits 3, a malformed one 1 (with the line).
     pub fn options(&self, arches: &[Arch]) -> Result<compile::Options, Fail> {
-        let weights = match self.mix.as_deref() {
-            None => Weights::builtin(arches),
-            Some("none") => Weights::default(),
-            Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .map_err(|e| err(format!("cannot read profile '{path}': {e}"), 3))?;
-                let profile = Weights::read_profile(&text, arches)
-                    .map_err(|e| err(format!("{path}:{}: {}", e.line, e.message), 1))?;
-                for w in &profile.warnings {
-                    eprintln!("sysgate: warning: {path}: {w}");
+        match self.load(arches) {
+            Ok((opts, warnings)) => {
+                for w in &warnings {
+                    eprintln!("sysgate: warning: {w}");
                 }
-                profile.weights
+                Ok(opts)
+            }
+            Err(e) => Err(err(e.message, e.code)),
+        }
+    }
+
+    /// [`MixOpt::options`] without printing: the options and the profile's warnings
+    /// (each starting with the file name), or why the profile cannot be used.
+    pub fn load(&self, arches: &[Arch]) -> Result<(compile::Options, Vec<String>), MixError> {
+        let (weights, warnings) = match self.mix.as_deref() {
+            None => (Weights::builtin(arches), Vec::new()),
+            Some("none") => (Weights::default(), Vec::new()),
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| MixError {
+                    message: format!("cannot read profile '{path}': {e}"),
+                    code: 3,
+                })?;
+                let profile = Weights::read_profile(&text, arches).map_err(|e| MixError {
+                    message: format!("{path}:{}: {}", e.line, e.message),
+                    code: 1,
+                })?;
+                let warnings = profile
+                    .warnings
+                    .iter()
+                    .map(|w| format!("{path}: {w}"))
+                    .collect();
+                (profile.weights, warnings)
             }
         };
-        Ok(compile::Options { weights })
+        Ok((compile::Options { weights }, warnings))
     }
+}
+
+/// Why a `--mix` profile cannot be used, and the status to exit with (3 unreadable,
+/// 1 malformed).
+pub struct MixError {
+    pub message: String,
+    pub code: u8,
 }
 
 /// A failure already reported on stderr, with the status to exit with.

@@ -46,8 +46,9 @@ pub const BUILTIN_MIX: &str = include_str!("mix.tsv");
 /// How often each (arch, syscall number) is expected to be called; drives where the search
 /// tree splits. Missing entries count as rare.
 ///
-/// `Weights::default()` is empty: every syscall is equally rare and the search tree is
-/// balanced by syscall count.
+/// `Weights::default()` is empty: every syscall is equally rare, and the first
+/// architecture's search tree is balanced by syscall count (the other architectures' trees
+/// are the shortest, with or without weights).
 #[derive(Clone, Debug, Default)]
 pub struct Weights {
     pub calls: HashMap<(Arch, u32), f64>,
@@ -88,8 +89,37 @@ fn compat_scale(a: Arch) -> f64 {
     }
 }
 
-/// The words a policy line starts with; a `NAME COUNT` table has none of them first.
-const POLICY_WORDS: &[&str] = &["default", "unknown", "badarch", "arch", "allow", "use"];
+/// An architecture a recording has no calls on gets the counts by name scaled down by this
+/// (see [`Weights::from_recording`]), so that the recorded architectures stay the ones with
+/// the most calls.
+const UNRECORDED_SCALE: f64 = 1e-3;
+
+/// The largest count a `NAME COUNT` table may give: far above any real run, and low
+/// enough that no sum of counts comes near the limits of `f64`.
+pub const MAX_COUNT: f64 = 1e15;
+
+/// The words a statement of the policy language starts with (its actions and its other
+/// statements). A `NAME COUNT` table has none of them first, unless as a syscall name with
+/// its count (`kill 5`).
+const POLICY_WORDS: &[&str] = &[
+    "allow",
+    "deny",
+    "errno",
+    "kill",
+    "kill-process",
+    "kill-thread",
+    "trap",
+    "log",
+    "trace",
+    "notify",
+    "default",
+    "unknown",
+    "badarch",
+    "arch",
+    "use",
+    "fs",
+    "net",
+];
 
 impl Weights {
     /// The built-in profile ([`BUILTIN_MIX`]) for `arches`, as [`Weights::from_mix`] reads it.
@@ -101,26 +131,46 @@ impl Weights {
     /// architecture in `arches` gets the counts of the names it has; the compat ABIs (i386,
     /// x32, arm) get them scaled down by 1000, so they shape their own trees without
     /// outweighing the native ABI. Returns the weights and the names none of `arches` has.
-    /// Lines that do not read as `NAME COUNT` are skipped; [`Weights::read_profile`]
-    /// rejects them instead.
+    /// Lines that do not read as `NAME COUNT` (or give more than [`MAX_COUNT`] calls) are
+    /// skipped; [`Weights::read_profile`] rejects them instead.
     pub fn from_mix(text: &str, arches: &[Arch]) -> (Weights, Vec<String>) {
+        Weights::from_table(text, arches, false).unwrap_or_default()
+    }
+
+    /// A `NAME COUNT` table's weights and the names none of `arches` has. A line that does
+    /// not read is the error when `strict`, else skipped.
+    fn from_table(
+        text: &str,
+        arches: &[Arch],
+        strict: bool,
+    ) -> Result<(Weights, Vec<String>), ProfileError> {
         let mut w = Weights::default();
         let mut unknown = Vec::new();
-        for line in text.lines() {
-            if let Ok(Some((name, count))) = mix_line(line) {
-                if !w.add_everywhere(name, count, arches) {
-                    unknown.push(name.to_string());
+        for (i, line) in text.lines().enumerate() {
+            let (name, count) = match mix_line(line) {
+                Ok(Some(entry)) => entry,
+                Ok(None) => continue,
+                Err(message) if strict => {
+                    return Err(ProfileError {
+                        line: i + 1,
+                        message,
+                    })
                 }
+                Err(_) => continue,
+            };
+            if !w.add_everywhere(name, count, arches, compat_scale) {
+                unknown.push(name.to_string());
             }
         }
-        (w, unknown)
+        Ok((w, unknown))
     }
 
     /// Weights from what `sysgate record` saw. A syscall's count on an architecture goes to
     /// that architecture; an architecture of `arches` the recording has no calls on gets the
-    /// counts by name, like a `NAME COUNT` table (compat ABIs scaled down, see
-    /// [`Weights::from_mix`]), so a profile recorded on x86_64 still orders the i386 and x32
-    /// trees. Returns the weights and the names none of `arches` has.
+    /// counts by name scaled down by 1000, so a profile recorded on x86_64 still orders the
+    /// i386 and x32 trees, and one recorded on i386 leaves i386 the architecture with the
+    /// most calls (the one whose tree is laid out for them). Returns the weights and the
+    /// names none of `arches` has.
     pub fn from_recording(rec: &Recording, arches: &[Arch]) -> (Weights, Vec<String>) {
         let mut w = Weights::default();
         let mut unknown = Vec::new();
@@ -144,23 +194,30 @@ impl Weights {
                     *w.calls.entry((*a, nr)).or_insert(0.0) += *n as f64;
                 }
             }
-            w.add_everywhere(name, call.total() as f64, &unseen);
+            w.add_everywhere(name, call.total() as f64, &unseen, |_| UNRECORDED_SCALE);
         }
         (w, unknown)
     }
 
     /// Reads a profile, in either format: a `NAME COUNT` table, or a policy written by
-    /// `sysgate record` (recognised by its first statement: `default`, `arch`, `allow`…).
+    /// `sysgate record` or by hand (recognised by its first statement: `default`, `arch`,
+    /// `allow`, `deny`…; a policy's rules other than `allow` are not counted).
     /// Names none of `arches` has, and the notes of [`Recording::read_policy`] about unknown
     /// names, are warnings; a line that is not `NAME COUNT` in a table, or an `allow` whose
-    /// comment starts like a count but is not one, is an error.
+    /// comment starts like a count but is not one, is an error; so is a count above
+    /// [`MAX_COUNT`] in a table, or above `u64::MAX` in a policy.
     pub fn read_profile(text: &str, arches: &[Arch]) -> Result<Profile, ProfileError> {
         let is_policy = text
             .lines()
-            .map(|l| l.split('#').next().unwrap_or("").trim())
-            .find(|l| !l.is_empty())
-            .and_then(|l| l.split_whitespace().next())
-            .is_some_and(|w| POLICY_WORDS.contains(&w));
+            .find(|l| !l.split('#').next().unwrap_or("").trim().is_empty())
+            .is_some_and(|l| {
+                let mut words = l.split('#').next().unwrap_or("").split_whitespace();
+                let (first, second) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
+                // `kill 5` is a count of the syscall `kill`; `kill ptrace` a rule.
+                let counted_syscall = crate::arch::syscall_names().binary_search(&first).is_ok()
+                    && second.parse::<f64>().is_ok();
+                POLICY_WORDS.contains(&first) && !counted_syscall
+            });
         let mut warnings = Vec::new();
         let (weights, unknown) = if is_policy {
             let (rec, notes) = Recording::read_policy(text);
@@ -175,6 +232,12 @@ impl Weights {
                             ),
                         })
                     }
+                    ReadIssue::CountTooLarge(c) => {
+                        return Err(ProfileError {
+                            line: n.line,
+                            message: format!("count {c} is too large (at most {})", u64::MAX),
+                        })
+                    }
                     ReadIssue::UnknownSyscall(_)
                     | ReadIssue::UnknownGroup(_)
                     | ReadIssue::UnknownArch(_) => warnings.push(n.to_string()),
@@ -184,20 +247,7 @@ impl Weights {
             }
             Weights::from_recording(&rec, arches)
         } else {
-            let mut w = Weights::default();
-            let mut unknown = Vec::new();
-            for (i, line) in text.lines().enumerate() {
-                let parsed = mix_line(line).map_err(|message| ProfileError {
-                    line: i + 1,
-                    message,
-                })?;
-                if let Some((name, count)) = parsed {
-                    if !w.add_everywhere(name, count, arches) {
-                        unknown.push(name.to_string());
-                    }
-                }
-            }
-            (w, unknown)
+            Weights::from_table(text, arches, true)?
         };
         if !unknown.is_empty() {
             let names: Vec<String> = unknown.iter().map(|n| format!("'{n}'")).collect();
@@ -226,14 +276,20 @@ impl Weights {
         Ok(Profile { weights, warnings })
     }
 
-    /// Adds `count` calls of `name` on every one of `arches` that has it (compat ABIs
-    /// scaled down); false if none has it.
-    fn add_everywhere(&mut self, name: &str, count: f64, arches: &[Arch]) -> bool {
+    /// Adds `count` calls of `name`, times `scale` of the architecture, on every one of
+    /// `arches` that has it; false if none has it.
+    fn add_everywhere(
+        &mut self,
+        name: &str,
+        count: f64,
+        arches: &[Arch],
+        scale: impl Fn(Arch) -> f64,
+    ) -> bool {
         let mut found = false;
         for &a in arches {
             if let Some(nr) = a.syscall_nr(name) {
                 found = true;
-                *self.calls.entry((a, nr)).or_insert(0.0) += count * compat_scale(a);
+                *self.calls.entry((a, nr)).or_insert(0.0) += count * scale(a);
             }
         }
         found
@@ -265,6 +321,9 @@ fn mix_line(line: &str) -> Result<Option<(&str, f64)>, String> {
         ));
     }
     match count.parse::<f64>() {
+        Ok(n) if n.is_finite() && n > MAX_COUNT => Err(format!(
+            "'{count}' is too large (at most {MAX_COUNT:e} calls)"
+        )),
         Ok(n) if n.is_finite() && n >= 0.0 => Ok(Some((name, n))),
         _ => Err(format!(
             "'{count}' is not a count (a number of calls, 0 or more)"
@@ -387,5 +446,122 @@ mod tests {
         assert!(p.weights.calls.is_empty());
         assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
         assert!(p.warnings[0].starts_with("no call counts"));
+    }
+
+    fn weight(p: &Profile, a: Arch, name: &str) -> f64 {
+        let nr = a.syscall_nr(name).unwrap();
+        p.weights.calls.get(&(a, nr)).copied().unwrap_or(0.0)
+    }
+
+    /// A program recorded on i386 only: i386 keeps the most calls, so its tree is the one
+    /// laid out for them; the other architectures get the counts by name, far lighter.
+    #[test]
+    fn the_recorded_architecture_outweighs_the_copies() {
+        let text = "arch i386\nallow read # 100000\nallow write # 50000\n\
+                    allow getpid # 10000\nallow brk # 10000\n";
+        let arches = [Arch::X86_64, Arch::I386, Arch::X32, Arch::Aarch64];
+        let p = Weights::read_profile(text, &arches).unwrap();
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        assert_eq!(weight(&p, Arch::I386, "read"), 100000.0);
+        assert_eq!(p.weights.total(Arch::I386), 170000.0);
+        for a in [Arch::X86_64, Arch::X32, Arch::Aarch64] {
+            assert_eq!(weight(&p, a, "read"), 100.0, "{a}");
+            assert!(
+                p.weights.total(a) * 100.0 < p.weights.total(Arch::I386),
+                "{a}"
+            );
+        }
+    }
+
+    /// Counts past `u64::MAX` stop there, and the weights stay finite.
+    #[test]
+    fn huge_recorded_counts_give_finite_weights() {
+        let max = u64::MAX;
+        let arches = [Arch::X86_64, Arch::I386, Arch::X32];
+        for text in [
+            format!("arch x86_64 i386\nallow read # 5 (x86_64 {max}, i386 5)\n"),
+            format!("arch x86_64\nallow read # {max}\nallow read # {max}\nallow write # {max}\n"),
+        ] {
+            let p = Weights::read_profile(&text, &arches).unwrap();
+            for a in arches {
+                assert!(p.weights.total(a).is_finite(), "{a}: {text}");
+            }
+            assert_eq!(weight(&p, Arch::X86_64, "read"), max as f64, "{text}");
+        }
+        let big = "99999999999999999999999";
+        let e = Weights::read_profile(&format!("arch x86_64\nallow read  # {big}\n"), &arches)
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("line 2: count {big} is too large (at most {max})")
+        );
+    }
+
+    /// A table's counts have a ceiling, so no sum of them is infinite.
+    #[test]
+    fn table_counts_above_the_limit_are_errors() {
+        let x = [Arch::X86_64];
+        for text in [
+            "read 1e308\nread 1e308\n",
+            "read 5\nwrite 1e16\n",
+            "read 99999999999999999999999\n",
+        ] {
+            let e = Weights::read_profile(text, &x).unwrap_err();
+            assert!(
+                e.message.ends_with("is too large (at most 1e15 calls)"),
+                "{e}"
+            );
+        }
+        let e = Weights::read_profile("read 5\nwrite 1e308\n", &x).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "line 2: '1e308' is too large (at most 1e15 calls)"
+        );
+        let e = Weights::read_profile("read inf\n", &x).unwrap_err();
+        assert!(
+            e.message
+                .ends_with("is not a count (a number of calls, 0 or more)"),
+            "{e}"
+        );
+        // At the limit, many times over: finite.
+        let text = "read 1e15\n".repeat(1000) + "write 1e15\n";
+        let p = Weights::read_profile(&text, &x).unwrap();
+        assert_eq!(p.weights.total(Arch::X86_64), 1001e15);
+        // `from_mix` skips what `read_profile` rejects.
+        let (w, _) = Weights::from_mix("read 1e308\nread 1e308\nwrite 3\n", &x);
+        assert_eq!(w.calls.len(), 1);
+        assert_eq!(w.total(Arch::X86_64), 3.0);
+    }
+
+    /// A hand-written policy is read as a policy whatever statement it starts with: its
+    /// `allow NAME # COUNT` lines are the counts, its other rules are not counted.
+    #[test]
+    fn a_policy_is_a_policy_whatever_it_starts_with() {
+        let x = [Arch::X86_64];
+        for first in [
+            "deny ptrace",
+            "errno EPERM mount",
+            "kill ptrace",
+            "kill-process ptrace",
+            "kill-thread ptrace",
+            "trap ptrace",
+            "log ptrace",
+            "trace 7 ptrace",
+            "notify ptrace",
+            "fs read /usr",
+            "net connect 443",
+            "use container",
+            "badarch kill",
+            "unknown errno ENOSYS",
+        ] {
+            let text = format!("# hand-written\n{first}  # 3\nallow read  # 10\n");
+            let p = Weights::read_profile(&text, &x).unwrap_or_else(|e| panic!("{first}: {e}"));
+            assert!(p.warnings.is_empty(), "{first}: {:?}", p.warnings);
+            assert_eq!(p.weights.total(Arch::X86_64), 10.0, "{first}");
+        }
+        // A table may count the syscall `kill` first.
+        let p = Weights::read_profile("kill 5\nread 10\n", &x).unwrap();
+        assert_eq!(weight(&p, Arch::X86_64, "kill"), 5.0);
+        assert_eq!(weight(&p, Arch::X86_64, "read"), 10.0);
     }
 }

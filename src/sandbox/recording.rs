@@ -86,8 +86,10 @@ pub struct Call {
 }
 
 impl Call {
+    /// The calls on every architecture (at most `u64::MAX`: counts read from a file can be
+    /// anything).
     pub fn total(&self) -> u64 {
-        self.counts.values().sum()
+        sum(self.counts.values().copied())
     }
 }
 
@@ -110,12 +112,12 @@ impl Recording {
     pub fn add(&mut self, arch: Arch, nr: u32, args: &[u64; 6], with_args: bool) {
         self.arches.insert(arch);
         let Some(name) = arch.syscall_name(nr) else {
-            *self.unknown.entry((arch, nr)).or_default() += 1;
+            add_to(self.unknown.entry((arch, nr)).or_default(), 1);
             return;
         };
         let new = !self.calls.contains_key(name);
         let call = self.calls.entry(name).or_default();
-        *call.counts.entry(arch).or_default() += 1;
+        add_to(call.counts.entry(arch).or_default(), 1);
         let Some(params) = tracked(name).filter(|_| with_args) else {
             return;
         };
@@ -142,10 +144,10 @@ impl Recording {
 
     /// Counts a call on an architecture sysgate does not know.
     pub fn add_foreign(&mut self, audit_arch: u32, _nr: u32) {
-        *self.foreign.entry(audit_arch).or_default() += 1;
+        add_to(self.foreign.entry(audit_arch).or_default(), 1);
     }
 
-    /// Adds everything `other` saw (counts add up; argument values are united, and a
+    /// Adds everything `other` saw (counts add up, stopping at `u64::MAX`; argument values are united, and a
     /// syscall unconditional in either stays unconditional).
     pub fn merge(&mut self, other: &Recording) {
         self.arches.extend(&other.arches);
@@ -156,17 +158,17 @@ impl Recording {
                 }
                 Some(mine) => {
                     for (a, n) in &c.counts {
-                        *mine.counts.entry(*a).or_default() += n;
+                        add_to(mine.counts.entry(*a).or_default(), *n);
                     }
                     mine.args.union(&c.args);
                 }
             }
         }
         for (k, n) in &other.unknown {
-            *self.unknown.entry(*k).or_default() += n;
+            add_to(self.unknown.entry(*k).or_default(), *n);
         }
         for (k, n) in &other.foreign {
-            *self.foreign.entry(*k).or_default() += n;
+            add_to(self.foreign.entry(*k).or_default(), *n);
         }
     }
 
@@ -182,7 +184,7 @@ impl Recording {
 
     /// Total number of recorded calls (known syscalls only).
     pub fn total(&self) -> u64 {
-        self.calls.values().map(Call::total).sum()
+        sum(self.calls.values().map(Call::total))
     }
 
     /// The allow-list policy text, with `header` as leading comment lines.
@@ -220,7 +222,7 @@ impl Recording {
         let mut covered: BTreeSet<&str> = BTreeSet::new();
         for (g, members) in &chosen {
             covered.extend(members.iter().copied());
-            let total: u64 = members.iter().map(|m| self.calls[m].total()).sum();
+            let total = sum(members.iter().map(|m| self.calls[m].total()));
             let list = members
                 .iter()
                 .map(|m| format!("{m} {}", count_text(&self.calls[m], multi)))
@@ -412,7 +414,7 @@ impl Recording {
                         match group_counts(comment) {
                             Ok(c) => c,
                             Err(bad) => {
-                                warnings.push(note(*ln, ReadIssue::BadCount(bad)));
+                                warnings.push(note(*ln, bad_count(bad)));
                                 BTreeMap::new()
                             }
                         }
@@ -434,7 +436,7 @@ impl Recording {
                 };
                 let spec = if single { parse_count(comment) } else { None };
                 if single && spec.is_none() && looks_like_count(comment) {
-                    warnings.push(note(*ln, ReadIssue::BadCount(comment.to_string())));
+                    warnings.push(note(*ln, bad_count(comment.to_string())));
                 }
                 let spec = spec.unwrap_or_default();
                 let args = match cond {
@@ -477,6 +479,16 @@ impl Recording {
     }
 }
 
+/// Adds `n` to a count, stopping at `u64::MAX` (counts read from a file can be anything).
+fn add_to(count: &mut u64, n: u64) {
+    *count = count.saturating_add(n);
+}
+
+/// The sum of counts, stopping at `u64::MAX`.
+fn sum(counts: impl Iterator<Item = u64>) -> u64 {
+    counts.fold(0, u64::saturating_add)
+}
+
 /// A line of a recorded policy that [`Recording::read_policy`] could not fully use.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReadNote {
@@ -503,6 +515,8 @@ pub enum ReadIssue {
     Condition(&'static str),
     /// A comment that starts like a count but is not one (the count is read as 0).
     BadCount(String),
+    /// A count above `u64::MAX` (the number as written; the count is read as 0).
+    CountTooLarge(String),
 }
 
 impl std::fmt::Display for ReadNote {
@@ -529,6 +543,11 @@ impl std::fmt::Display for ReadNote {
             ReadIssue::BadCount(c) => {
                 write!(f, "line {ln}: '{c}' is not a count; read as 0")
             }
+            ReadIssue::CountTooLarge(n) => write!(
+                f,
+                "line {ln}: count {n} is too large (at most {}); read as 0",
+                u64::MAX
+            ),
         }
     }
 }
@@ -620,6 +639,20 @@ fn group_counts(s: &str) -> Result<BTreeMap<&'static str, CountSpec>, String> {
         }
     }
     Ok(out)
+}
+
+/// What is wrong with a count comment that does not read: a number too large for a count,
+/// or else not a count at all.
+fn bad_count(comment: String) -> ReadIssue {
+    let too_large = comment
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | '(' | ')' | ':'))
+        .find(|w| {
+            !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit()) && w.parse::<u64>().is_err()
+        });
+    match too_large {
+        Some(n) => ReadIssue::CountTooLarge(n.to_string()),
+        None => ReadIssue::BadCount(comment),
+    }
 }
 
 /// Whether a rule's comment is meant as a count (it starts with a digit).
@@ -810,5 +843,54 @@ mod tests {
         assert!(text.contains("allow @timer"), "{text}");
         let (back, _) = Recording::from_policy(&text);
         assert_eq!(back, r);
+    }
+
+    #[test]
+    fn huge_counts_stop_at_the_largest_count() {
+        let max = u64::MAX;
+        let text = format!("arch x86_64 i386\nallow read  # 5 (x86_64 {max}, i386 5)\n");
+        let (r, notes) = Recording::read_policy(&text);
+        assert!(notes.is_empty(), "{notes:?}");
+        assert_eq!(r.calls["read"].total(), max);
+        assert_eq!(r.total(), max);
+        assert!(r
+            .to_policy(&[])
+            .contains(&format!("# {max} (x86_64 {max}, i386 5)")));
+
+        let text = format!("arch x86_64\nallow read  # {max}\nallow read  # {max}\n");
+        let (mut r, notes) = Recording::read_policy(&text);
+        assert!(notes.is_empty(), "{notes:?}");
+        assert_eq!(r.calls["read"].counts[&Arch::X86_64], max);
+        r.unknown.insert((Arch::X86_64, 999), max);
+        r.foreign.insert(7, max);
+        let copy = r.clone();
+        r.merge(&copy);
+        assert_eq!(r, copy);
+    }
+
+    #[test]
+    fn a_count_above_u64_is_too_large() {
+        let big = "99999999999999999999999";
+        let text = format!(
+            "arch x86_64\nallow read  # {big}\nallow write  # 7x\n\
+             allow @timer  # 5: timer_create {big} (x86_64 {big})\n"
+        );
+        let (_, notes) = Recording::read_policy(&text);
+        let kinds: Vec<&ReadIssue> = notes.iter().map(|n| &n.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                &ReadIssue::CountTooLarge(big.into()),
+                &ReadIssue::BadCount("7x".into()),
+                &ReadIssue::CountTooLarge(big.into()),
+            ]
+        );
+        assert_eq!(
+            notes[0].to_string(),
+            format!(
+                "line 2: count {big} is too large (at most {}); read as 0",
+                u64::MAX
+            )
+        );
     }
 }
