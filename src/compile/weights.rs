@@ -98,28 +98,13 @@ const UNRECORDED_SCALE: f64 = 1e-3;
 /// enough that no sum of counts comes near the limits of `f64`.
 pub const MAX_COUNT: f64 = 1e15;
 
-/// The words a statement of the policy language starts with (its actions and its other
-/// statements). A `NAME COUNT` table has none of them first, unless as a syscall name with
+/// Whether `w` is a word a statement of the policy language starts with (the parser's
+/// own lists). A `NAME COUNT` table has none of them first, unless as a syscall name with
 /// its count (`kill 5`).
-const POLICY_WORDS: &[&str] = &[
-    "allow",
-    "deny",
-    "errno",
-    "kill",
-    "kill-process",
-    "kill-thread",
-    "trap",
-    "log",
-    "trace",
-    "notify",
-    "default",
-    "unknown",
-    "badarch",
-    "arch",
-    "use",
-    "fs",
-    "net",
-];
+fn is_policy_word(w: &str) -> bool {
+    use crate::policy::parser::{RULE_ACTIONS, STATEMENTS};
+    RULE_ACTIONS.contains(&w) || STATEMENTS.contains(&w)
+}
 
 impl Weights {
     /// The built-in profile ([`BUILTIN_MIX`]) for `arches`, as [`Weights::from_mix`] reads it.
@@ -216,7 +201,7 @@ impl Weights {
                 // `kill 5` is a count of the syscall `kill`; `kill ptrace` a rule.
                 let counted_syscall = crate::arch::syscall_names().binary_search(&first).is_ok()
                     && second.parse::<f64>().is_ok();
-                POLICY_WORDS.contains(&first) && !counted_syscall
+                is_policy_word(first) && !counted_syscall
             });
         let mut warnings = Vec::new();
         let (weights, unknown) = if is_policy {

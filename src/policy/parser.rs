@@ -77,7 +77,8 @@ struct Parser<'a> {
 /// How deep conditions may nest.
 pub const MAX_NESTING: usize = 64;
 
-const RULE_ACTIONS: [&str; 10] = [
+/// The words a rule starts with.
+pub const RULE_ACTIONS: [&str; 10] = [
     "allow",
     "deny",
     "errno",
@@ -89,7 +90,8 @@ const RULE_ACTIONS: [&str; 10] = [
     "trace",
     "notify",
 ];
-const STATEMENTS: [&str; 7] = ["default", "unknown", "badarch", "arch", "use", "fs", "net"];
+/// The words the other statements start with.
+pub const STATEMENTS: [&str; 7] = ["default", "unknown", "badarch", "arch", "use", "fs", "net"];
 
 impl<'a> Parser<'a> {
     fn peek(&self) -> &Token {
