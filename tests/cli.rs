@@ -1,27 +1,10 @@
 //! The `sysgate` binary as a user meets it: diagnostics, exit codes, outputs.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+#[allow(unused_imports)]
+mod common;
 
-fn sysgate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sysgate"))
-        .args(args)
-        .output()
-        .expect("run sysgate")
-}
-
-fn tmpdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("sysgate-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> String {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p.display().to_string()
-}
+use common::{sysgate, tmpdir, write};
+use std::process::Command;
 
 /// Each kind of mistake: the exit status is 1, stderr has `file:line:col`, the offending
 /// line, a caret under the offending text and the hint, and no output file appears.

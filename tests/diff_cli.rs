@@ -1,33 +1,10 @@
 //! `sysgate diff` on the command line: policies, built-ins and raw BPF files; exit status 0
 //! only for equivalent filters.
 
-// Only `require_or_skip` is used here.
 #[allow(unused_imports)]
 mod common;
 
-use common::libseccomp_available;
-
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn sysgate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sysgate"))
-        .args(args)
-        .output()
-        .expect("start sysgate")
-}
-
-fn tmpdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("sysgate-diff-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> String {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p.to_string_lossy().into_owned()
-}
+use common::{libseccomp_available, sysgate, tmpdir, write};
 
 #[test]
 fn a_policy_and_its_own_bpf_are_equivalent() {

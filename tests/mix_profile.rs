@@ -4,35 +4,14 @@
 //! write nothing.
 #![cfg(target_arch = "x86_64")]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+#[allow(unused_imports)]
+mod common;
+
+use common::{stderr, sysgate, tmpdir, write};
+use std::path::Path;
 use sysgate::arch::Arch;
 use sysgate::bpf::emulator::{run, SeccompData};
 use sysgate::bpf::Insn;
-
-fn sysgate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sysgate"))
-        .args(args)
-        .output()
-        .expect("run sysgate")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn tmpdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("sysgate-mix-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> String {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p.display().to_string()
-}
 
 /// `sysgate compile POLICY --arch native -o OUT EXTRA…`, the program read back.
 fn compile(dir: &Path, policy: &str, extra: &[&str]) -> Vec<Insn> {

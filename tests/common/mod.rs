@@ -36,6 +36,34 @@ pub fn require_or_skip(what: &str, available: bool) -> bool {
     false
 }
 
+/// Runs the built `sysgate ARGS…` and waits for it.
+pub fn sysgate(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_sysgate"))
+        .args(args)
+        .output()
+        .expect("start sysgate")
+}
+
+/// A fresh, empty directory for one test: named after the test binary, `name` and this
+/// process, so tests running in parallel never share one.
+pub fn tmpdir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "sysgate-{}-{name}-{}",
+        env!("CARGO_CRATE_NAME"),
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Writes `text` to `dir/name`; returns the path as text.
+pub fn write(dir: &std::path::Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
 /// Runs the built `sysgate run ARGS…` and waits for it.
 pub fn sysgate_run(args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_sysgate"))
