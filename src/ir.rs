@@ -237,6 +237,18 @@ impl Decision {
             self.otherwise.action,
         )
     }
+
+    /// Whether `other` has the same [`shape`](Decision::shape) (so compiles to the same
+    /// code), without building either.
+    pub fn same_shape(&self, other: &Decision) -> bool {
+        self.otherwise.action == other.otherwise.action
+            && self.rules.len() == other.rules.len()
+            && self
+                .rules
+                .iter()
+                .zip(&other.rules)
+                .all(|(x, y)| x.ruling.action == y.ruling.action && x.cond == y.cond)
+    }
 }
 
 /// The decisions for one architecture.

@@ -135,7 +135,7 @@ fn table(dag: &mut Dag, s: &ArchSection, weights: &Weights) -> Table {
             let node = if d.rules.is_empty() {
                 dag.ret(d.otherwise.action.ret_value())
             } else {
-                match cache.iter().find(|c| same_shape(c.0, d)) {
+                match cache.iter().find(|c| c.0.same_shape(d)) {
                     Some(c) => c.1,
                     None => {
                         let node = args::decision(dag, s.arch, d);
@@ -153,16 +153,6 @@ fn table(dag: &mut Dag, s: &ArchSection, weights: &Weights) -> Table {
         })
         .collect();
     Table { entries, unknown }
-}
-
-/// Whether two decisions compile to the same code (only conditions and actions matter).
-fn same_shape(a: &Decision, b: &Decision) -> bool {
-    a.otherwise.action == b.otherwise.action
-        && a.rules.len() == b.rules.len()
-        && a.rules
-            .iter()
-            .zip(&b.rules)
-            .all(|(x, y)| x.ruling.action == y.ruling.action && x.cond == y.cond)
 }
 
 /// Which numbers a section's search decides.

@@ -324,7 +324,7 @@ pub fn oci_profile(p: &Policy) -> Result<(Value, Vec<String>), ExportError> {
         let (a0, d0) = decs[0];
         let mut chosen = d0.clone();
         for &(a, d) in &decs[1..] {
-            if d.shape() == chosen.shape() {
+            if d.same_shape(&chosen) {
                 continue;
             }
             if erased_shape(d) != erased_shape(&chosen) {
