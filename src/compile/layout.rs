@@ -213,7 +213,6 @@ fn section(dag: &mut Dag, t: &Table, half: Half, native: bool, scratch: &mut Scr
 /// carrying more than the floor weight), hottest first, with the index of their range.
 fn hot_numbers(t: &Table, ranges: &[Range]) -> Vec<Hot> {
     let first = ranges[0].0;
-    let end = |i: usize| ranges.get(i + 1).map_or(u32::MAX, |r| r.0 - 1);
     let mut hot: Vec<Hot> = t
         .entries
         .iter()
@@ -223,7 +222,7 @@ fn hot_numbers(t: &Table, ranges: &[Range]) -> Vec<Hot> {
             Hot { nr, node, w, pos }
         })
         // Numbers of the other half (x32 inside x86_64's tree) have another code there.
-        .filter(|h| ranges[h.pos].1 == h.node && h.nr <= end(h.pos))
+        .filter(|h| ranges[h.pos].1 == h.node && h.nr <= tree::last(ranges, h.pos))
         .collect();
     hot.sort_by(|a, b| b.w.total_cmp(&a.w).then(a.nr.cmp(&b.nr)));
     hot.truncate(tree::max_hot(ranges.len()));
@@ -246,7 +245,7 @@ fn merge(ranges: Vec<Range>) -> Vec<Range> {
 fn clip(ranges: &[Range], lo: u32, hi: u32) -> Vec<Range> {
     let mut out = Vec::new();
     for (i, r) in ranges.iter().enumerate() {
-        let end = ranges.get(i + 1).map_or(u32::MAX, |n| n.0 - 1);
+        let end = tree::last(ranges, i);
         if end < lo || r.0 > hi {
             continue;
         }

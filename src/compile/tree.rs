@@ -38,6 +38,11 @@ use crate::bpf::insn::{BPF_JEQ, BPF_JGE};
 /// A range: its first number, its code, its weight. It extends to the next range's start.
 pub type Range = (u32, NodeId, f64);
 
+/// The last number of `ranges[i]` (the last range extends to `u32::MAX`).
+pub fn last(ranges: &[Range], i: usize) -> u32 {
+    ranges.get(i + 1).map_or(u32::MAX, |next| next.0 - 1)
+}
+
 /// A number the tree may decide with its own `jeq` above its range.
 #[derive(Clone, Copy, Debug)]
 pub struct Hot {
@@ -130,11 +135,7 @@ impl Shape<'_> {
 
     /// Whether range `p` holds only one number and that number is among `gone`.
     fn empty(&self, p: usize, gone: &[usize]) -> bool {
-        let start = self.ranges[p].0;
-        let single = match self.ranges.get(p + 1) {
-            Some(next) => next.0 == start.wrapping_add(1),
-            None => start == u32::MAX,
-        };
+        let single = last(self.ranges, p) == self.ranges[p].0;
         single && gone.iter().any(|&h| self.hot[h].pos == p)
     }
 
@@ -309,7 +310,7 @@ fn chain_cost(ranges: &[Range], i: usize, j: usize) -> Option<f64> {
             outer_w += r.2;
         } else {
             // Single numbers only: the next range starts right after.
-            if ranges[i + pos + 1].0 != r.0.wrapping_add(1) {
+            if last(ranges, i + pos) != r.0 {
                 return None;
             }
             buf[m] = r.2;
