@@ -49,7 +49,9 @@ pub struct Ruling {
     pub origin: Origin,
 }
 
-/// A test of one argument. `bits` is 32 when the kernel reads only the low word.
+/// A test of one argument. `bits` is 32 when the kernel reads only the low word. Narrower
+/// parameters (16-bit `umode_t`) never appear here: [`Cond::atom`] writes their tests as
+/// tests of the low 16 bits of a 32-bit atom.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Atom {
     pub arg: u8,
@@ -124,6 +126,58 @@ pub enum Cond {
 }
 
 impl Cond {
+    /// `test` on argument `arg` of a parameter `bits` wide. A parameter narrower than 32
+    /// bits (`umode_t`: 16) is what the kernel truncates the register to, so the test is
+    /// rewritten over `x & (2^bits - 1)` with masks: `mode == 04755` becomes
+    /// `(x & 0xffff) == 04755`, and `mode >= v` a union of aligned blocks of the low bits.
+    pub fn atom(arg: u8, bits: u8, test: Test) -> Cond {
+        if bits >= 32 {
+            return Cond::Atom(Atom { arg, bits, test });
+        }
+        let low = (1u64 << bits) - 1;
+        let masked = |mask: u64, value: u64| {
+            if value & !mask != 0 {
+                Cond::False
+            } else if mask == 0 {
+                Cond::True
+            } else {
+                Cond::Atom(Atom {
+                    arg,
+                    bits: 32,
+                    test: Test::MaskedEq { mask, value },
+                })
+            }
+        };
+        // `x & low` in `start ..= low`, as aligned blocks `(x & !(2^k - 1) & low) == start`.
+        let at_least = |mut start: u64| {
+            let mut blocks = Vec::new();
+            while start <= low {
+                let size = if start == 0 {
+                    low + 1
+                } else {
+                    1u64 << start.trailing_zeros()
+                };
+                blocks.push(masked(low & !(size - 1), start));
+                start += size;
+            }
+            Cond::Or(blocks).simplify()
+        };
+        match test {
+            Test::Eq(v) => masked(low, v),
+            Test::MaskedEq { mask, value } => masked(mask & low, value),
+            Test::AnySet(m) if m & low == 0 => Cond::False,
+            Test::AnySet(m) => Cond::Atom(Atom {
+                arg,
+                bits: 32,
+                test: Test::AnySet(m & low),
+            }),
+            Test::Ge(v) if v > low => Cond::False,
+            Test::Ge(v) => at_least(v),
+            Test::Gt(v) if v >= low => Cond::False,
+            Test::Gt(v) => at_least(v + 1),
+        }
+    }
+
     pub fn eval(&self, args: &[u64; 6]) -> bool {
         match self {
             Cond::True => true,
@@ -321,6 +375,50 @@ pub fn section_for(audit_arch: u32, nr: u32) -> Option<Arch> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_16_bit_parameter_is_tested_on_its_low_16_bits() {
+        let mut rng = crate::test_rng::Rng(0x16_0000_4755);
+        let interesting = [0u64, 1, 0o4755, 0xfffe, 0xffff, 0x1_0000, 0x1_0000 | 0o4755];
+        for _ in 0..3000 {
+            let pick = |rng: &mut crate::test_rng::Rng| {
+                if rng.below(2) == 0 {
+                    rng.pick(&interesting)
+                } else {
+                    rng.next() >> rng.below(64)
+                }
+            };
+            let (v, m) = (pick(&mut rng), pick(&mut rng));
+            let test = rng.pick(&[
+                Test::Eq(v),
+                Test::Gt(v),
+                Test::Ge(v),
+                Test::AnySet(m),
+                Test::MaskedEq {
+                    mask: m,
+                    value: v & m,
+                },
+            ]);
+            let c = Cond::atom(1, 16, test);
+            let mut atoms = Vec::new();
+            c.atoms(&mut atoms);
+            assert!(atoms.iter().all(|a| a.bits == 32), "{c:?}");
+            for _ in 0..20 {
+                let x = pick(&mut rng) ^ (rng.next() << 16);
+                let seen = Atom {
+                    arg: 1,
+                    bits: 64,
+                    test,
+                }
+                .eval(&[0, x & 0xffff, 0, 0, 0, 0]);
+                assert_eq!(
+                    c.eval(&[0, x, 0, 0, 0, 0]),
+                    seen,
+                    "{test:?} on {x:#x}: {c:?}"
+                );
+            }
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -207,3 +207,41 @@ allow write exit_group getpid
     );
     sweep(&c);
 }
+
+/// `umode_t` is 16 bits: the kernel truncates the register, so `fchmod(fd, 0x10000 | m)`
+/// sets mode `m`. A rule on `mode` must decide on those 16 bits, through every door, or
+/// `deny fchmod if mode == 04755` could be dodged by setting bit 16.
+#[test]
+fn mode_bits_above_16_do_not_dodge_a_rule() {
+    use std::os::unix::fs::PermissionsExt;
+    const FCHMOD64: u64 = 91;
+    const FCHMOD32: u64 = 94;
+    const HIGH: u64 = 0x1_0000;
+
+    // The independent fact: without a filter, the kernel ignores bit 16.
+    let dir = tmpdir("umode");
+    let path = dir.join("f");
+    let file = std::fs::File::create(&path).expect("create");
+    let fd = std::os::fd::AsRawFd::as_raw_fd(&file) as u64;
+    let r = raw_syscall(Door::Native, FCHMOD64, [fd, HIGH | 0o640, 0, 0, 0, 0]);
+    assert_eq!(r, 0, "fchmod with bit 16 set");
+    let mode = std::fs::metadata(&path).expect("stat").permissions().mode();
+    assert_eq!(mode & 0o7777, 0o640, "the kernel keeps the low 16 bits");
+
+    let eq = compile("default allow\narch x86_64 i386 x32\ndeny fchmod if mode == 0o4755\n");
+    let ge = compile("default allow\narch x86_64 i386 x32\ndeny fchmod if mode >= 0o4000\n");
+    // fd -1: an allowed call fails with EBADF and changes nothing.
+    let bad_fd = u64::MAX;
+    for (door, nr) in [(Door::Native, FCHMOD64), (Door::I386, FCHMOD32)] {
+        let args = |mode: u64| [bad_fd, mode, 0, 0, 0, 0];
+        let allowed = Real::Ret(-EBADF);
+        check(&eq, door, nr, args(HIGH | 0o4755), DENY, allowed);
+        check(&eq, door, nr, args(0o4755), DENY, allowed);
+        check(&eq, door, nr, args(HIGH | 0o755), Action::Allow, allowed);
+        check(&ge, door, nr, args(HIGH | 0o755), Action::Allow, allowed);
+        check(&ge, door, nr, args(0xffff_0000 | 0o6755), DENY, allowed);
+        check(&ge, door, nr, args(0o755), Action::Allow, allowed);
+    }
+    sweep(&eq);
+    sweep(&ge);
+}

@@ -29,6 +29,9 @@
 //!   sysgate compares `(arg & mask) == value`, which never holds then (as the kernel's
 //!   seccomp_rule_add(3) man page describes it). Generated values lie within their mask;
 //!   `masked_value_outside_mask_difference` documents the disagreement.
+//! - (f) A 16-bit `umode_t` parameter (`mode` of `openat`, `fchmod`, `mkdirat`): sysgate
+//!   tests the low 16 bits, all the kernel reads (`tests/attack_doors.rs` shows it in the
+//!   kernel); libseccomp tests the whole word. Generated inputs leave the bits above 16 at 0.
 //! - Architectures not targeted: both are told to kill the process (`badarch kill`,
 //!   libseccomp's `ACT_BADARCH`; libseccomp's own default is to kill the thread).
 //!
@@ -353,7 +356,18 @@ fn differences(spec: &Spec, rng: &mut Rng) -> Vec<String> {
                 .iter()
                 .filter(|r| Some(r.syscall) == name)
                 .collect();
-            for args in arg_vectors(&rules, high_ok, rng, 3000) {
+            // Difference (f): the bits of a 16-bit parameter above 16 are left at 0.
+            let narrow: Vec<(usize, u64)> = name
+                .and_then(|n| sysgate::arch::params(arch, n))
+                .into_iter()
+                .flatten()
+                .filter(|p| p.bits < 32)
+                .map(|p| (usize::from(p.index), (1u64 << p.bits) - 1))
+                .collect();
+            for mut args in arg_vectors(&rules, high_ok, rng, 3000) {
+                for &(i, m) in &narrow {
+                    args[i] &= m;
+                }
                 inputs.push((arch, data(arch, nr, args)));
             }
         }

@@ -2,9 +2,14 @@
 //!
 //! Names follow the man pages (`domain`, `flags`, `request`…); widths follow the types in
 //! the kernel's `SYSCALL_DEFINEx` (what the kernel actually reads from the register), not
-//! glibc's prototypes: `int`, `unsigned int`, `pid_t`, `uid_t`, `umode_t`… are 32 bits,
-//! `long`, `unsigned long`, `size_t` and pointers are 64 bits; every width is then capped
-//! at [`Arch::register_bits`]. Notable cases:
+//! glibc's prototypes: `int`, `unsigned int`, `pid_t`, `uid_t`… are 32 bits, `long`,
+//! `unsigned long`, `size_t` and pointers are 64 bits; every width is then capped at
+//! [`Arch::register_bits`]. Notable cases:
+//!
+//! - `umode_t` (the `mode` of `open`, `chmod`, `mkdir`, `mknod`…) is an `unsigned short`:
+//!   the syscall wrapper truncates the register to 16 bits, so `chmod(p, 0x10000 | 04755)`
+//!   sets mode 04755. Such a parameter is 16 bits wide; a condition on it is compiled over
+//!   the low 16 bits (see `ir::Cond::atom`), or `mode == 04755` could be dodged with bit 16.
 //!
 //! - `ioctl`'s `request` is `unsigned int cmd` in the kernel (32 bits) even though glibc
 //!   declares `unsigned long`; `personality` is `unsigned int`; `prctl`'s `option` is `int`.
@@ -35,8 +40,20 @@ pub struct Param {
     pub name: &'static str,
     /// Index into `seccomp_data.args`.
     pub index: u8,
-    /// Bits the kernel uses: 32 for `int`/`unsigned int` or on 32-bit ABIs, else 64.
+    /// Bits the kernel uses: 16 for `umode_t`, 32 for `int`/`unsigned int` or on 32-bit
+    /// ABIs, else 64.
     pub bits: u32,
+}
+
+impl Param {
+    /// The value the kernel sees for this parameter, given the raw register.
+    pub fn operand(&self, raw: u64) -> u64 {
+        if self.bits >= 64 {
+            raw
+        } else {
+            raw & ((1u64 << self.bits) - 1)
+        }
+    }
 }
 
 /// Why a parameter cannot be named in a condition.
@@ -53,12 +70,14 @@ pub enum ParamError {
 /// Width class of a C parameter type in the kernel's definition.
 #[derive(Clone, Copy)]
 enum Ty {
-    /// `int`, `unsigned int`, `pid_t`, `uid_t`, `gid_t`, `umode_t`, `key_serial_t`, `u32`.
+    /// `umode_t` (`unsigned short`).
+    M,
+    /// `int`, `unsigned int`, `pid_t`, `uid_t`, `gid_t`, `key_serial_t`, `u32`.
     I,
     /// `long`, `unsigned long`, `size_t`, `off_t`, `loff_t`, pointers.
     L,
 }
-use Ty::{I, L};
+use Ty::{I, L, M};
 
 type Sig = &'static [(&'static str, Ty)];
 
@@ -201,12 +220,24 @@ const SIGNATURES: &[(&[&str], Sig)] = &[
             ("val3", I),
         ],
     ),
-    (&["open"], &[("pathname", L), ("flags", I), ("mode", I)]),
-    (&["creat"], &[("pathname", L), ("mode", I)]),
+    (&["open"], &[("pathname", L), ("flags", I), ("mode", M)]),
+    (&["creat"], &[("pathname", L), ("mode", M)]),
     (
         &["openat"],
-        &[("dirfd", I), ("pathname", L), ("flags", I), ("mode", I)],
+        &[("dirfd", I), ("pathname", L), ("flags", I), ("mode", M)],
     ),
+    (&["mkdir"], &[("pathname", L), ("mode", M)]),
+    (&["mkdirat"], &[("dirfd", I), ("pathname", L), ("mode", M)]),
+    (&["mknod"], &[("pathname", L), ("mode", M), ("dev", I)]),
+    (
+        &["mknodat"],
+        &[("dirfd", I), ("pathname", L), ("mode", M), ("dev", I)],
+    ),
+    (
+        &["mq_open"],
+        &[("name", L), ("oflag", I), ("mode", M), ("attr", L)],
+    ),
+    (&["umask"], &[("mask", I)]),
     (
         &["openat2"],
         &[("dirfd", I), ("pathname", L), ("how", L), ("size", L)],
@@ -277,12 +308,12 @@ const SIGNATURES: &[(&[&str], Sig)] = &[
     ),
     (&["umount2"], &[("target", L), ("flags", I)]),
     (&["umount"], &[("target", L)]),
-    (&["chmod"], &[("pathname", L), ("mode", I)]),
-    (&["fchmod"], &[("fd", I), ("mode", I)]),
-    (&["fchmodat"], &[("dirfd", I), ("pathname", L), ("mode", I)]),
+    (&["chmod"], &[("pathname", L), ("mode", M)]),
+    (&["fchmod"], &[("fd", I), ("mode", M)]),
+    (&["fchmodat"], &[("dirfd", I), ("pathname", L), ("mode", M)]),
     (
         &["fchmodat2"],
-        &[("dirfd", I), ("pathname", L), ("mode", I), ("flags", I)],
+        &[("dirfd", I), ("pathname", L), ("mode", M), ("flags", I)],
     ),
     (&["setuid", "setuid32"], &[("uid", I)]),
     (&["setgid", "setgid32"], &[("gid", I)]),
@@ -427,6 +458,7 @@ pub fn params(arch: Arch, syscall: &str) -> Option<Vec<Param>> {
                 name,
                 index: i as u8,
                 bits: match ty {
+                    M => 16,
                     I => 32,
                     L => 64,
                 }
@@ -501,6 +533,12 @@ mod tests {
         assert_eq!(p(Arch::X86_64, "mprotect", "prot").bits, 64);
         assert_eq!(p(Arch::X86_64, "futex", "futex_op").bits, 32);
         assert_eq!(p(Arch::X86_64, "ptrace", "request").bits, 64);
+        for (sc, i) in [("chmod", 1), ("fchmodat", 2), ("openat", 3), ("mknodat", 2)] {
+            let m = p(Arch::X86_64, sc, "mode");
+            assert_eq!((m.index, m.bits), (i, 16), "{sc}");
+            assert_eq!(m.operand(0x1_0000 | 0o4755), 0o4755);
+        }
+        assert_eq!(p(Arch::I386, "open", "mode").bits, 16);
         // A 64-bit parameter on x86_64 is 32 bits on i386 and arm.
         assert_eq!(p(Arch::I386, "unshare", "flags").bits, 32);
         assert_eq!(p(Arch::I386, "mprotect", "prot").bits, 32);

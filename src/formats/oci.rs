@@ -709,11 +709,12 @@ pub fn import(name: &str, text: &str, opts: &Options) -> Result<Imported, Import
 }
 
 /// The bits the kernel reads for argument `index` of `syscall` on `arch` (as `argN` in a
-/// sysgate policy).
+/// sysgate policy), at least 32: the runtimes' filters compare whole 32-bit words, so a
+/// 16-bit `umode_t` condition in a profile means what it says on the low word.
 pub fn arg_bits(a: Arch, syscall: &str, index: u8) -> u8 {
     arch::params(a, syscall)
         .and_then(|ps| ps.into_iter().find(|p| p.index == index))
-        .map_or(a.register_bits(), |p| p.bits) as u8
+        .map_or(a.register_bits(), |p| p.bits.max(32)) as u8
 }
 
 fn cond_of(a: Arch, syscall: &str, conds: &[(u8, String, u64, u64)]) -> Cond {

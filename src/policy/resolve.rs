@@ -551,7 +551,7 @@ impl RuleResolver<'_> {
                     return Cond::False;
                 };
                 let v = self.value(ri, r, rhs, arch, bits);
-                let atom = |test| Cond::Atom(Atom { arg, bits, test });
+                let atom = |test| Cond::atom(arg, bits, test);
                 let base = |t: fn(u64) -> Test, v: u64| match mask {
                     None => atom(t(v)),
                     Some(m) => atom(Test::MaskedEq { mask: m, value: v }),
@@ -586,14 +586,14 @@ impl RuleResolver<'_> {
                     .iter()
                     .map(|v| {
                         let v = self.value(ri, r, v, arch, bits);
-                        Cond::Atom(Atom {
+                        Cond::atom(
                             arg,
                             bits,
-                            test: match mask {
+                            match mask {
                                 None => Test::Eq(v),
                                 Some(m) => Test::MaskedEq { mask: m, value: v },
                             },
-                        })
+                        )
                     })
                     .collect();
                 let c = Cond::Or(alts);
@@ -607,11 +607,7 @@ impl RuleResolver<'_> {
                 let Some((arg, bits, mask)) = self.operand(ri, r, lhs, arch, syscall) else {
                     return Cond::False;
                 };
-                Cond::Atom(Atom {
-                    arg,
-                    bits,
-                    test: Test::AnySet(mask.unwrap_or(u64::MAX)),
-                })
+                Cond::atom(arg, bits, Test::AnySet(mask.unwrap_or(u64::MAX)))
             }
         }
     }
@@ -681,7 +677,11 @@ impl RuleResolver<'_> {
     }
 
     fn value(&mut self, ri: usize, r: &FlatRule, v: &ast::Value, arch: Arch, bits: u8) -> u64 {
-        let width_mask = if bits == 32 { 0xffff_ffff } else { u64::MAX };
+        let width_mask = if bits >= 64 {
+            u64::MAX
+        } else {
+            (1u64 << bits) - 1
+        };
         let mut out = 0u64;
         for p in &v.parts {
             out |= match &p.node {

@@ -73,15 +73,7 @@ pub fn format_call(
     let mut parts = Vec::with_capacity(count);
     for (i, &raw) in args.iter().enumerate().take(count) {
         let param = ps.as_ref().and_then(|p| p.get(i));
-        let value = if let Some(p) = param {
-            if p.bits == 32 {
-                raw & 0xffff_ffff
-            } else {
-                raw
-            }
-        } else {
-            raw
-        };
+        let value = param.map_or(raw, |p| p.operand(raw));
         let shown = if paths.contains(&i) {
             if value == 0 {
                 "NULL".to_string()

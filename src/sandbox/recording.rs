@@ -131,7 +131,7 @@ impl Recording {
             match arch::param_by_name(arch, name, p) {
                 Ok(param) => {
                     let v = args[usize::from(param.index)];
-                    let v = if param.bits == 32 { v & 0xffff_ffff } else { v };
+                    let v = param.operand(v);
                     map.entry(p).or_default().insert(v);
                 }
                 Err(_) => {
