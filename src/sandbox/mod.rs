@@ -19,6 +19,7 @@ pub mod notify;
 pub mod record;
 pub mod recording;
 pub mod run;
+mod spawn;
 pub mod supervise;
 
 pub use apply::{apply, install_filter, set_no_new_privs, ApplyError, FilterFlags};

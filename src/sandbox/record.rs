@@ -23,17 +23,16 @@
 //! debugger. Recording waits until the program *and every descendant* have ended.
 
 use super::apply::{install_filter, set_no_new_privs, FilterFlags};
-use super::exec::find_program;
 use super::recording::Recording;
 use super::run::{
-    block_forwarded, errno, fail, forward_to, restore_signals, stop_forwarding, Ended, RunError,
-    Stage, EXIT_CANNOT_EXECUTE, EXIT_NOT_FOUND, EXIT_SYSGATE,
+    block_forwarded, describe, errno, fail, forward_to, read_report, restore_signals,
+    stop_forwarding, Ended, RunError, Stage, EXIT_SYSGATE,
 };
+use super::spawn::{self, Report, Target};
 use crate::arch::{Arch, X32_SYSCALL_BIT};
 use crate::bpf::{ret, Insn};
-use std::ffi::CString;
 use std::io;
-use std::os::unix::ffi::OsStrExt;
+use std::os::fd::{AsRawFd, OwnedFd};
 
 /// What to record besides the syscall names.
 #[derive(Clone, Copy, Debug, Default)]
@@ -77,64 +76,20 @@ pub fn arch_of(audit_arch: u32, nr: u32) -> Option<Arch> {
 /// from its `execve` on, until all of them have ended. Returns how the program ended and
 /// what it did, or why it could not be started (exit codes as in [`run`](super::run())).
 pub fn record(command: &[String], opts: RecordOptions) -> Result<(Ended, Recording), RunError> {
-    let Some(cmd) = command.first() else {
-        return Err(fail(EXIT_SYSGATE, "no program given"));
-    };
-    let path =
-        find_program(cmd).map_err(|e| fail(EXIT_NOT_FOUND, format!("cannot run '{cmd}': {e}")))?;
-    let to_c = |s: &[u8]| {
-        CString::new(s).map_err(|_| fail(EXIT_SYSGATE, "an argument contains a NUL byte"))
-    };
-    let cpath = to_c(path.as_os_str().as_bytes())?;
-    let argv = command
-        .iter()
-        .map(|a| to_c(a.as_bytes()))
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut ptrs: Vec<*const libc::c_char> = argv.iter().map(|c| c.as_ptr()).collect();
-    ptrs.push(std::ptr::null());
+    let target = Target::new(command)?;
+    let cmd = &target.cmd;
     let filter = [Insn::ret(ret::TRACE)];
 
     // `report`: the child's failure before the program starts (closed by a successful
     // execve). `sync`: the child waits on it until the parent is its tracer.
-    let mut report = [0 as libc::c_int; 2];
-    let mut sync = [0 as libc::c_int; 2];
-    // SAFETY: each array has room for the two descriptors pipe2 writes.
-    unsafe {
-        if libc::pipe2(report.as_mut_ptr(), libc::O_CLOEXEC) != 0 {
-            return Err(fail(
-                EXIT_SYSGATE,
-                format!("pipe: {}", io::Error::last_os_error()),
-            ));
-        }
-        if libc::pipe2(sync.as_mut_ptr(), libc::O_CLOEXEC) != 0 {
-            let e = io::Error::last_os_error();
-            libc::close(report[0]);
-            libc::close(report[1]);
-            return Err(fail(EXIT_SYSGATE, format!("pipe: {e}")));
-        }
-    }
+    let (report_rd, report_wr) = spawn::pipe()?;
+    let (sync_rd, sync_wr) = spawn::pipe()?;
     let old = block_forwarded();
-    // SAFETY: the child only issues system calls before execve or _exit.
-    let pid = unsafe { libc::fork() };
-    if pid < 0 {
-        let e = io::Error::last_os_error();
-        // SAFETY: restoring the mask; closing our own descriptors.
-        unsafe {
-            libc::sigprocmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
-            for fd in report.into_iter().chain(sync) {
-                libc::close(fd);
-            }
-        }
-        return Err(fail(EXIT_SYSGATE, format!("fork: {e}")));
-    }
+    let pid = spawn::fork(&old)?;
     if pid == 0 {
-        child(report[1], sync[0], &old, &filter, &cpath, &ptrs);
+        child(&Report(&report_wr), &sync_rd, &old, &filter, &target);
     }
-    // SAFETY: closing the child's ends.
-    unsafe {
-        libc::close(report[1]);
-        libc::close(sync[0]);
-    }
+    drop((report_wr, sync_rd));
     forward_to(pid, &old);
 
     let options = libc::PTRACE_O_TRACESYSGOOD
@@ -150,17 +105,14 @@ pub fn record(command: &[String], opts: RecordOptions) -> Result<(Ended, Recordi
     // The byte releases the child; without a tracer it must not run the program (a traced
     // call without a tracer fails with ENOSYS), so it is told to stop instead.
     let byte: u8 = if seize_error.is_none() { 1 } else { 0 };
-    // SAFETY: writing one byte to our pipe, then closing it.
-    unsafe {
-        libc::write(sync[1], (&byte as *const u8).cast(), 1);
-        libc::close(sync[1]);
-    }
+    // SAFETY: writing one byte to our pipe.
+    unsafe { libc::write(sync_wr.as_raw_fd(), (&byte as *const u8).cast(), 1) };
+    drop(sync_wr);
     let mut rec = Recording::default();
     let ended = trace_loop(pid, opts, &mut rec);
     stop_forwarding();
-    let child_report = super::run::read_report(report[0]);
-    // SAFETY: closing our read end.
-    unsafe { libc::close(report[0]) };
+    let child_report = read_report(report_rd.as_raw_fd());
+    drop(report_rd);
     if let Some(e) = seize_error {
         return Err(fail(
             EXIT_SYSGATE,
@@ -168,13 +120,7 @@ pub fn record(command: &[String], opts: RecordOptions) -> Result<(Ended, Recordi
         ));
     }
     if let Some((code, stage, errno)) = child_report {
-        let e = io::Error::from_raw_os_error(errno);
-        let what = match stage {
-            s if s == Stage::Signals as u8 => "cannot reset the signal mask for",
-            s if s == Stage::Seccomp as u8 => "cannot install the tracing seccomp filter for",
-            _ => "cannot run",
-        };
-        return Err(fail(code, format!("{what} '{cmd}': {e}")));
+        return Err(describe(code, stage, errno, cmd, ""));
     }
     let ended = ended.map_err(|e| fail(EXIT_SYSGATE, format!("waitpid: {e}")))?;
     Ok((ended, rec))
@@ -267,53 +213,27 @@ fn trace_loop(first: libc::pid_t, opts: RecordOptions, rec: &mut Recording) -> i
 
 /// The child: wait until traced, install the tracing filter, execute. Never returns.
 fn child(
-    wr: libc::c_int,
-    sync_rd: libc::c_int,
+    report: &Report<'_>,
+    sync_rd: &OwnedFd,
     mask: &libc::sigset_t,
     filter: &[Insn],
-    cpath: &CString,
-    argv: &[*const libc::c_char],
+    target: &Target,
 ) -> ! {
-    let report = |code: u8, stage: u8, errno: i32| -> ! {
-        let e = errno.to_le_bytes();
-        let buf = [code, stage, e[0], e[1], e[2], e[3]];
-        // SAFETY: writing a small buffer to our pipe, then leaving at once.
-        unsafe {
-            libc::write(wr, buf.as_ptr().cast(), buf.len());
-            libc::_exit(code as libc::c_int)
-        }
-    };
     if restore_signals(mask).is_err() {
-        report(EXIT_SYSGATE, Stage::Signals as u8, errno());
+        report.fail(EXIT_SYSGATE, Stage::Signals, errno());
     }
     let mut byte = 0u8;
     // SAFETY: reading one byte into a local.
-    let n = unsafe { libc::read(sync_rd, (&mut byte as *mut u8).cast(), 1) };
+    let n = unsafe { libc::read(sync_rd.as_raw_fd(), (&mut byte as *mut u8).cast(), 1) };
     if n != 1 || byte != 1 {
         // SAFETY: leaving without running the parent's destructors.
         unsafe { libc::_exit(EXIT_SYSGATE as libc::c_int) };
     }
     if let Err(e) = set_no_new_privs() {
-        report(
-            EXIT_SYSGATE,
-            Stage::Seccomp as u8,
-            e.raw_os_error().unwrap_or(0),
-        );
+        report.fail(EXIT_SYSGATE, Stage::Seccomp, e.raw_os_error().unwrap_or(0));
     }
     if let Err(e) = install_filter(filter, FilterFlags::default()) {
-        report(
-            EXIT_SYSGATE,
-            Stage::Seccomp as u8,
-            e.raw_os_error().unwrap_or(0),
-        );
+        report.fail(EXIT_SYSGATE, Stage::Seccomp, e.raw_os_error().unwrap_or(0));
     }
-    // SAFETY: valid NUL-terminated strings, `argv` ends with a null pointer.
-    unsafe { libc::execv(cpath.as_ptr(), argv.as_ptr()) };
-    let e = errno();
-    let code = if e == libc::ENOENT {
-        EXIT_NOT_FOUND
-    } else {
-        EXIT_CANNOT_EXECUTE
-    };
-    report(code, Stage::Exec as u8, e)
+    report.exec(target)
 }

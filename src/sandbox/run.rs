@@ -9,14 +9,13 @@
 //! the child never writes to the program's stderr.
 
 use super::apply::{apply, install_filter, set_no_new_privs, FilterFlags};
-use super::exec::{execve_action, find_program};
+use super::exec::execve_action;
+use super::spawn::{self, Report, Target};
 use super::supervise::{self, Reporter};
 use crate::compile::Program;
-use std::ffi::CString;
 use std::fmt;
 use std::io;
-use std::os::unix::ffi::OsStrExt;
-use std::path::PathBuf;
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::atomic::{AtomicI32, Ordering};
 
 /// Exit status when sysgate itself failed.
@@ -153,10 +152,6 @@ pub(super) fn stop_forwarding() {
     CHILD.store(0, Ordering::SeqCst);
 }
 
-fn to_c(s: &[u8]) -> Result<CString, RunError> {
-    CString::new(s).map_err(|_| fail(EXIT_SYSGATE, "an argument contains a NUL byte"))
-}
-
 /// Runs `command` in a child restricted by `pre_exec` (if any) and then by `prog`, and waits
 /// for it. Returns how the program ended, or why it could not be started.
 ///
@@ -193,11 +188,7 @@ fn run_inner(
     pre_exec: Option<PreExec<'_>>,
     reporter: Option<&mut Reporter<'_>>,
 ) -> Result<Ended, RunError> {
-    let Some(cmd) = command.first() else {
-        return Err(fail(EXIT_SYSGATE, "no program given"));
-    };
-    let path: PathBuf =
-        find_program(cmd).map_err(|e| fail(EXIT_NOT_FOUND, format!("cannot run '{cmd}': {e}")))?;
+    let target = Target::new(command)?;
     let action = execve_action(prog);
     if !action.permits() {
         return Err(fail(
@@ -208,98 +199,65 @@ fn run_inner(
             ),
         ));
     }
-    let cpath = to_c(path.as_os_str().as_bytes())?;
-    let argv = command
-        .iter()
-        .map(|a| to_c(a.as_bytes()))
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut ptrs: Vec<*const libc::c_char> = argv.iter().map(|c| c.as_ptr()).collect();
-    ptrs.push(std::ptr::null());
-
-    let mut fds = [0 as libc::c_int; 2];
-    // SAFETY: `fds` has room for the two descriptors pipe2 writes.
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-        return Err(fail(
-            EXIT_SYSGATE,
-            format!("pipe: {}", io::Error::last_os_error()),
-        ));
-    }
-    let (rd, wr) = (fds[0], fds[1]);
+    let (rd, wr) = spawn::pipe()?;
     // With a reporter: the pipe on which the child waits until the parent holds the listener.
-    let mut sync = [-1 as libc::c_int; 2];
-    // SAFETY: `sync` has room for the two descriptors pipe2 writes.
-    if reporter.is_some() && unsafe { libc::pipe2(sync.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-        let e = io::Error::last_os_error();
-        // SAFETY: closing our own descriptors.
-        unsafe {
-            libc::close(rd);
-            libc::close(wr);
-        }
-        return Err(fail(EXIT_SYSGATE, format!("pipe: {e}")));
-    }
-    let (sync_rd, sync_wr) = (sync[0], sync[1]);
+    let sync = match reporter {
+        Some(_) => Some(spawn::pipe()?),
+        None => None,
+    };
 
     // Block the forwarded signals across fork so none is lost or handled before the
     // parent knows the child's pid; the child unblocks them before executing.
     let old = block_forwarded();
-
-    // SAFETY: sysgate is single-threaded here; the child only issues system calls (and the
-    // caller's pre_exec, documented to do the same) before execve or _exit.
-    let pid = unsafe { libc::fork() };
-    if pid < 0 {
-        let e = io::Error::last_os_error();
-        // SAFETY: restoring the mask saved above; closing our own descriptors.
-        unsafe {
-            libc::sigprocmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
-            libc::close(rd);
-            libc::close(wr);
-        }
-        return Err(fail(EXIT_SYSGATE, format!("fork: {e}")));
-    }
+    let pid = spawn::fork(&old)?;
     if pid == 0 {
-        let sync_rd = (sync_rd >= 0).then_some(sync_rd);
-        child(wr, &old, pre_exec, install, flags, &cpath, &ptrs, sync_rd);
+        let sync_rd = sync.as_ref().map(|s| &s.0);
+        child(
+            &Report(&wr),
+            &old,
+            pre_exec,
+            install,
+            flags,
+            &target,
+            sync_rd,
+        );
     }
-
-    // Parent.
-    // SAFETY: closing the write end we do not use (and the child's end of `sync`).
-    unsafe {
-        libc::close(wr);
-        if sync_rd >= 0 {
-            libc::close(sync_rd);
-        }
-    }
+    // Parent: the child's ends are closed here (the parent does not use them).
+    drop(wr);
+    let sync_wr = sync.map(|(_, w)| w);
     forward_to(pid, &old);
 
-    let (report, ended) = match reporter {
-        None => {
-            let report = read_report(rd);
-            (report, wait_child(pid))
-        }
-        Some(r) => {
-            let s = supervise::supervise(pid, rd, sync_wr, Stage::Listener as u8, r);
-            // SAFETY: closing our end of the sync pipe.
-            unsafe { libc::close(sync_wr) };
+    let (report, ended) = match (reporter, sync_wr) {
+        (Some(r), Some(sync_wr)) => {
+            let s = supervise::supervise(
+                pid,
+                rd.as_raw_fd(),
+                sync_wr.as_raw_fd(),
+                Stage::Listener as u8,
+                r,
+            );
+            drop(sync_wr);
             match s {
                 Ok(s) => (s.status, s.ended),
                 Err(msg) => {
-                    // SAFETY: closing our read end.
-                    unsafe { libc::close(rd) };
                     stop_forwarding();
                     return Err(fail(EXIT_SYSGATE, format!("--report: {msg}")));
                 }
             }
         }
+        _ => {
+            let report = read_report(rd.as_raw_fd());
+            (report, wait_child(pid))
+        }
     };
-    // SAFETY: closing our read end.
-    unsafe { libc::close(rd) };
+    drop(rd);
     stop_forwarding();
     if let Some((code, stage, errno)) = report {
         return Err(describe(
             code,
             stage,
             errno,
-            cmd,
+            &target.cmd,
             pre_exec_hint(stage, errno),
         ));
     }
@@ -315,7 +273,7 @@ fn pre_exec_hint(stage: u8, errno: i32) -> &'static str {
     }
 }
 
-fn describe(code: u8, stage: u8, errno: i32, cmd: &str, hint: &str) -> RunError {
+pub(super) fn describe(code: u8, stage: u8, errno: i32, cmd: &str, hint: &str) -> RunError {
     let e = io::Error::from_raw_os_error(errno);
     let what = match stage {
         s if s == Stage::Signals as u8 => "cannot reset the signal mask for",
@@ -382,64 +340,48 @@ pub(super) fn wait_child(pid: libc::pid_t) -> io::Result<Ended> {
 /// With `sync_rd` (`run --report`), the filter is installed with a listener: the child first
 /// sends the listener's fd number (the lowest free one, which `seccomp()` will return), then
 /// installs, then waits for a byte on `sync_rd` while the parent takes the listener.
-#[allow(clippy::too_many_arguments)]
 fn child(
-    wr: libc::c_int,
+    report: &Report<'_>,
     mask: &libc::sigset_t,
     pre_exec: Option<PreExec<'_>>,
     prog: &Program,
     flags: FilterFlags,
-    cpath: &CString,
-    argv: &[*const libc::c_char],
-    sync_rd: Option<libc::c_int>,
+    target: &Target,
+    sync_rd: Option<&OwnedFd>,
 ) -> ! {
-    let report = |code: u8, stage: Stage, errno: i32| -> ! {
-        let e = errno.to_le_bytes();
-        let buf = [code, stage as u8, e[0], e[1], e[2], e[3]];
-        // SAFETY: writing a small buffer to our pipe, then leaving without running any
-        // destructors or atexit handlers of the parent's copy.
-        unsafe {
-            libc::write(wr, buf.as_ptr().cast(), buf.len());
-            libc::_exit(code as libc::c_int)
-        }
-    };
     if restore_signals(mask).is_err() {
-        report(EXIT_SYSGATE, Stage::Signals, errno());
+        report.fail(EXIT_SYSGATE, Stage::Signals, errno());
     }
     if let Some(f) = pre_exec {
         if let Err(e) = f() {
-            report(EXIT_SYSGATE, Stage::PreExec, e.raw_os_error().unwrap_or(0));
+            report.fail(EXIT_SYSGATE, Stage::PreExec, e.raw_os_error().unwrap_or(0));
         }
     }
     if let Some(sync_rd) = sync_rd {
-        // SAFETY: F_DUPFD returns the lowest free descriptor (a copy of `wr`), closed at once:
-        // the child is single-threaded, so seccomp() will return that number.
-        let number = unsafe { libc::fcntl(wr, libc::F_DUPFD_CLOEXEC, 0) };
+        // SAFETY: F_DUPFD returns the lowest free descriptor (a copy of the report pipe),
+        // closed at once: the child is single-threaded, so seccomp() will return that number.
+        let number = unsafe { libc::fcntl(report.0.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 0) };
         if number < 0 {
-            report(EXIT_SYSGATE, Stage::Listener, errno());
+            report.fail(EXIT_SYSGATE, Stage::Listener, errno());
         }
-        // SAFETY: closing the descriptor just made; writing a small buffer to our pipe.
-        unsafe {
-            libc::close(number);
-            let e = number.to_le_bytes();
-            let buf = [0, Stage::Listener as u8, e[0], e[1], e[2], e[3]];
-            libc::write(wr, buf.as_ptr().cast(), buf.len());
-        }
+        // SAFETY: closing the descriptor just made.
+        unsafe { libc::close(number) };
+        report.send(0, Stage::Listener, number);
         if let Err(e) = set_no_new_privs() {
-            report(EXIT_SYSGATE, Stage::Seccomp, e.raw_os_error().unwrap_or(0));
+            report.fail(EXIT_SYSGATE, Stage::Seccomp, e.raw_os_error().unwrap_or(0));
         }
         let flags = FilterFlags {
             new_listener: true,
             ..flags
         };
         match install_filter(&prog.insns, flags) {
-            Err(e) => report(EXIT_SYSGATE, Stage::Seccomp, e.raw_os_error().unwrap_or(0)),
+            Err(e) => report.fail(EXIT_SYSGATE, Stage::Seccomp, e.raw_os_error().unwrap_or(0)),
             Ok(fd) => {
                 // Keep the listener open until execve closes it (it is close-on-exec).
                 let got = fd.map(std::os::fd::IntoRawFd::into_raw_fd);
                 if got != Some(number) {
                     // The parent waits for `number`: stop rather than leave it waiting.
-                    // SAFETY: leaving at once, as `report` does.
+                    // SAFETY: leaving at once, as `Report::fail` does.
                     unsafe { libc::_exit(EXIT_SYSGATE as libc::c_int) };
                 }
             }
@@ -447,20 +389,11 @@ fn child(
         let mut byte = 0u8;
         // SAFETY: reading one byte into a local; the result does not matter (the parent
         // holds the listener once the byte arrives or the call was let through).
-        unsafe { libc::read(sync_rd, (&mut byte as *mut u8).cast(), 1) };
+        unsafe { libc::read(sync_rd.as_raw_fd(), (&mut byte as *mut u8).cast(), 1) };
     } else if let Err(e) = apply(&prog.insns, flags) {
-        report(EXIT_SYSGATE, Stage::Seccomp, e.raw_os_error().unwrap_or(0));
+        report.fail(EXIT_SYSGATE, Stage::Seccomp, e.raw_os_error().unwrap_or(0));
     }
-    // SAFETY: `cpath` and every element of `argv` are valid NUL-terminated strings that live
-    // until the call and `argv` ends with a null pointer. execv only returns on failure.
-    unsafe { libc::execv(cpath.as_ptr(), argv.as_ptr()) };
-    let e = errno();
-    let code = if e == libc::ENOENT {
-        EXIT_NOT_FOUND
-    } else {
-        EXIT_CANNOT_EXECUTE
-    };
-    report(code, Stage::Exec, e)
+    report.exec(target)
 }
 
 /// Undoes, in a child about to execute a program, what sysgate changed in its own signal
