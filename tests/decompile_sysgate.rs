@@ -56,18 +56,7 @@ fn builtin_policies_round_trip() {
 
 #[test]
 fn design_example_round_trips() {
-    let text = "default allow
-unknown errno ENOSYS
-deny {
-  @mount @module @reboot @swap @raw-io @clock @keyring
-  bpf perf_event_open userfaultfd kexec_load kexec_file_load
-}
-errno ENOSYS clone3
-deny clone if flags & (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET)
-deny socket if domain in {AF_ALG, AF_VSOCK}
-allow personality if persona in {0, PER_LINUX32, 0x20000, 0x20008, 0xffffffff}
-deny personality
-";
+    let text = include_str!("data/design_example.policy");
     for arches in [
         None,
         Some(vec![Arch::X86_64]),

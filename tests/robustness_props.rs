@@ -336,19 +336,7 @@ fn soup(rng: &mut Rng) -> String {
     s
 }
 
-const DESIGN_EXAMPLE: &str = "# what a container may not do: Docker's protection, as a deny-list
-default allow
-unknown errno ENOSYS
-deny {
-  @mount @module @reboot @swap @raw-io @clock @keyring
-  bpf perf_event_open userfaultfd kexec_load kexec_file_load
-}
-errno ENOSYS clone3
-deny clone if flags & (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET)
-deny socket if domain in {AF_ALG, AF_VSOCK}
-allow personality if persona in {0, PER_LINUX32, 0x20000, 0x20008, 0xffffffff}
-deny personality
-";
+const DESIGN_EXAMPLE: &str = include_str!("data/design_example.policy");
 
 const SMALL_EXAMPLE: &str = "arch x86_64 aarch64
 default errno EPERM

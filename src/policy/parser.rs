@@ -708,20 +708,7 @@ mod tests {
 
     #[test]
     fn design_example_parses() {
-        let f = p(r#"
-# what a container may not do
-default allow
-unknown errno ENOSYS          # let libc fall back
-deny {
-  @mount @module @reboot @swap @raw-io @clock @keyring
-  bpf perf_event_open userfaultfd kexec_load kexec_file_load
-}
-errno ENOSYS clone3
-deny clone if flags & (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET)
-deny socket if domain in {AF_ALG, AF_VSOCK}
-allow personality if persona in {0, PER_LINUX32, 0x20000, 0x20008, 0xffffffff}
-deny personality
-"#);
+        let f = p(include_str!("../../tests/data/design_example.policy"));
         assert_eq!(f.stmts.len(), 8);
         assert!(matches!(
             f.stmts[0],
