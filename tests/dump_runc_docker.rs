@@ -28,7 +28,7 @@
 #[allow(unused_imports)]
 mod common;
 
-use common::require_or_skip;
+use common::{require_or_skip, sysgate};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -78,13 +78,6 @@ const NEWER: &[(&str, &[&str])] = &[
 
 const ALLOW: &str = "allow";
 const EPERM: &str = "errno EPERM (1)";
-
-fn sysgate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sysgate"))
-        .args(args)
-        .output()
-        .expect("start sysgate")
-}
 
 fn ok(o: Output, what: &str) -> Output {
     assert!(

@@ -4,19 +4,12 @@
 
 mod common;
 
-use common::libseccomp_available;
+use common::{libseccomp_available, sysgate};
 
 use std::path::PathBuf;
 use std::process::Command;
 
 const PYTHON: &str = "/usr/bin/python3";
-
-fn sysgate(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_sysgate"))
-        .args(args)
-        .output()
-        .unwrap()
-}
 
 /// Exports `policy` to OCI, loads it into libseccomp and diffs the result with `policy`.
 fn diff_with_libseccomp(name: &str, policy: &str) -> serde_json::Value {

@@ -9,6 +9,10 @@
 //! it is reported if present). Kubernetes prunes unknown fields, so an unknown field is an
 //! error here too (it would silently vanish).
 
+#[allow(unused_imports)]
+mod common;
+
+use common::sysgate;
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::Command;
@@ -121,13 +125,6 @@ fn check(schema: &Value, v: &Value, path: &str, errs: &mut Vec<String>) {
             }
         }
     }
-}
-
-fn sysgate(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_sysgate"))
-        .args(args)
-        .output()
-        .expect("start sysgate")
 }
 
 fn validate(doc: &Value) -> Vec<String> {

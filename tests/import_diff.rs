@@ -1,16 +1,12 @@
 //! Importing Docker's default profile gives policy text that `sysgate diff` proves
 //! equivalent to the JSON itself — over every number and argument value.
 
-use std::process::Command;
+#[allow(unused_imports)]
+mod common;
+
+use common::sysgate;
 
 const DOCKER: &str = "../shared/fixtures/docker-default.json";
-
-fn sysgate(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_sysgate"))
-        .args(args)
-        .output()
-        .unwrap()
-}
 
 #[test]
 fn imported_docker_profile_is_equivalent_to_the_json() {
