@@ -1,4 +1,5 @@
-//! Docker/moby and OCI runtime-spec seccomp profiles (JSON) → resolved [`ir::Policy`].
+//! Docker/moby and OCI runtime-spec seccomp profiles (JSON) → a resolved
+//! [`ir::Policy`](crate::ir::Policy).
 //!
 //! Two shapes are read: Docker's profile (`defaultAction`, `archMap`, `syscalls` with
 //! `names`, `includes`/`excludes` by capability, architecture and kernel version) and the

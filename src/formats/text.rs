@@ -1,5 +1,5 @@
-//! A resolved [`ir::Policy`] written back as sysgate policy text: the shortest faithful
-//! form this writer knows.
+//! A resolved [`ir::Policy`](crate::ir::Policy) written back as sysgate policy text: the
+//! shortest faithful form this writer knows.
 //!
 //! Every syscall name of the target tables gets the decision of the first architecture that
 //! has it (an importer gives one name the same rules on every ABI; `argN` takes each ABI's

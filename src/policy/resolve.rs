@@ -1,7 +1,7 @@
-//! From parsed files to the resolved [`ir::Policy`]: `use` is spliced in, groups expanded,
-//! names turned into numbers, parameters into argument slots and widths, constants into
-//! values — each per architecture — and rules folded, first match wins, into one
-//! [`Decision`] per syscall number.
+//! From parsed files to the resolved [`ir::Policy`](crate::ir::Policy): `use` is spliced
+//! in, groups expanded, names turned into numbers, parameters into argument slots and
+//! widths, constants into values — each per architecture — and rules folded, first match
+//! wins, into one [`Decision`] per syscall number.
 //!
 //! Multiplexers: on ABIs with `socketcall(2)`/`ipc(2)`, a rule on `socket` also governs
 //! `socketcall(SYS_SOCKET, …)`. The real arguments sit behind a pointer the filter cannot

@@ -166,7 +166,7 @@ pub fn run(
 }
 
 /// Like [`run`], and reports every refused system call to `reporter` (see
-/// [`supervise`](super::supervise)): the program runs under `notify_prog`, the compiled
+/// [`supervise`]): the program runs under `notify_prog`, the compiled
 /// [`notify_variant`](super::supervise::notify_variant) of the policy `prog` was compiled
 /// from, and sysgate answers each refused call as `prog` would have.
 pub fn run_reported(
