@@ -34,7 +34,7 @@
 //! seccomp tasks does not; the state the loaded processes report is printed.
 //!
 //! Switches: `SYSGATE_BENCH_NO_TIMING=1` skips real time; `SYSGATE_BENCH_PATHS=1` prints each
-//! mix syscall's path length per column; `SYSGATE_BENCH_WRITE=DIR` writes the bench's
+//! mix syscall's path length per column (classic / eBPF); `SYSGATE_BENCH_WRITE=DIR` writes the bench's
 //! policies (`service.policy`, `vmm.policy`, and `docker.policy`, the imported text) there.
 
 use serde_json::{json, Value};
@@ -1112,7 +1112,8 @@ fn targets(sums: &[Summary]) {
     );
 }
 
-/// Per syscall of the mix (hottest first): its share and the instructions each column runs.
+/// Per syscall of the mix (hottest first): its share and the instructions each column runs
+/// (classic / eBPF).
 fn paths(cols: &[Column], mix: &[(SeccompData, f64)]) {
     let total: f64 = mix.iter().map(|m| m.1).sum();
     for (d, w) in mix {
@@ -1125,7 +1126,8 @@ fn paths(cols: &[Column], mix: &[(SeccompData, f64)]) {
         );
         for c in cols {
             let n = sysgate::bpf::emulator::run(&c.prog, d).map_or(0, |o| o.executed);
-            print!(" {n:>16} |");
+            let e = cost::ebpf_executed(&c.prog, d).unwrap_or(0);
+            print!(" {:>16} |", format!("{n} / {e}"));
         }
         println!();
     }
