@@ -52,7 +52,7 @@ pub fn emit(dag: &Dag, root: NodeId) -> Vec<Insn> {
 }
 
 /// The linear program for the graph rooted at `root`, with the jumps that the expected
-/// `calls` run most shaped for the kernel's eBPF conversion (see [`copies`]).
+/// `calls` run most shaped for the kernel's eBPF conversion (see the module docs).
 pub fn emit_for(dag: &Dag, root: NodeId, calls: &[Call]) -> Vec<Insn> {
     let order = order(dag, root);
     let acc = accumulator_on_entry(dag, &order, root);
