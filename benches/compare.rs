@@ -12,13 +12,15 @@
 //! [`container_libseccomp`]); Docker's profile is turned into libseccomp rules from the same
 //! JSON the way moby and runc do it ([`docker_libseccomp`]).
 //!
-//! Per policy it prints program size, an estimate of the eBPF the kernel makes of it, BPF
-//! instructions executed per syscall (mean over the recorded mix in `src/compile/mix.tsv`, the built-in profile,
-//! the same with cached calls counted as 0, the worst case over every syscall of every
-//! targeted ABI, and for the timed argument-checked call), the share of unconditionally
-//! allowed syscalls the kernel's action cache serves (`sysgate::analyze::cost`, the kernel's
-//! own rules), real time and compile time; at the end, one table of the targets
-//! (sysgate with the mix against libseccomp level 2).
+//! Per policy it prints program size, the size of the eBPF the kernel makes of it
+//! (`sysgate::analyze::cost::ebpf_size`, the kernel's conversion rules), BPF instructions
+//! executed per syscall (mean over the recorded mix in `src/compile/mix.tsv`, the built-in
+//! profile, the same with cached calls counted as 0, the eBPF the kernel runs for the same
+//! mix, the worst case over every syscall of every targeted ABI, and for the timed
+//! argument-checked call), the share of unconditionally allowed syscalls the kernel's action
+//! cache serves (`sysgate::analyze::cost`, the kernel's own rules), real time and compile
+//! time; at the end, one table of the targets (sysgate with the mix against
+//! libseccomp level 2).
 //!
 //! Real time ([`ring_round`]): in each of `ROUNDS` rounds, one forked process per column and
 //! two without a filter, all pinned to one CPU (`SYSGATE_BENCH_CPU`, default the last one
@@ -32,7 +34,7 @@
 //! seccomp tasks does not; the state the loaded processes report is printed.
 //!
 //! Switches: `SYSGATE_BENCH_NO_TIMING=1` skips real time; `SYSGATE_BENCH_PATHS=1` prints each
-//! mix syscall's path length per column; `SYSGATE_BENCH_WRITE=DIR` writes the bench's
+//! mix syscall's path length per column (classic / eBPF); `SYSGATE_BENCH_WRITE=DIR` writes the bench's
 //! policies (`service.policy`, `vmm.policy`, and `docker.policy`, the imported text) there.
 
 use serde_json::{json, Value};
@@ -946,14 +948,17 @@ fn report(case: &Case, cols: &[Column], cpu: Option<usize>) -> Summary {
     row("size (BPF instructions)", &|i| {
         cols[i].prog.len().to_string()
     });
-    row("eBPF instructions (estimate)", &|i| {
-        cost::ebpf_estimate(&cols[i].prog).to_string()
+    row("eBPF instructions", &|i| {
+        cost::ebpf_size(&cols[i].prog).to_string()
     });
     row("executed per syscall, mix mean", &|i| {
         format!("{:.2}", costs[i].mean)
     });
     row("executed per syscall, mix mean, cached = 0", &|i| {
         format!("{:.2}", costs[i].mean_uncached)
+    });
+    row("eBPF executed per syscall, mix mean", &|i| {
+        format!("{:.2}", costs[i].ebpf_mean)
     });
     row("executed, worst case", &|i| costs[i].worst.to_string());
     let shares: Vec<_> = cols
@@ -1107,7 +1112,8 @@ fn targets(sums: &[Summary]) {
     );
 }
 
-/// Per syscall of the mix (hottest first): its share and the instructions each column runs.
+/// Per syscall of the mix (hottest first): its share and the instructions each column runs
+/// (classic / eBPF).
 fn paths(cols: &[Column], mix: &[(SeccompData, f64)]) {
     let total: f64 = mix.iter().map(|m| m.1).sum();
     for (d, w) in mix {
@@ -1120,7 +1126,8 @@ fn paths(cols: &[Column], mix: &[(SeccompData, f64)]) {
         );
         for c in cols {
             let n = sysgate::bpf::emulator::run(&c.prog, d).map_or(0, |o| o.executed);
-            print!(" {n:>16} |");
+            let e = cost::ebpf_executed(&c.prog, d).unwrap_or(0);
+            print!(" {:>16} |", format!("{n} / {e}"));
         }
         println!();
     }

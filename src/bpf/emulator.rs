@@ -303,6 +303,25 @@ pub fn run(prog: &[Insn], data: &SeccompData) -> Result<Outcome, EmuError> {
 /// rejects, a bad offset, a jump or fall-through past the end) are still reported as errors;
 /// reading a never-written scratch cell yields 0.
 pub fn run_unchecked(prog: &[Insn], data: &SeccompData) -> Result<Outcome, EmuError> {
+    exec(prog, data, |_, _| {})
+}
+
+/// Validates `prog` and runs it on `data` like [`run`], also returning, for each conditional
+/// jump on the path in order, whether its condition held (the path alone cannot tell when
+/// `jt == jf`).
+pub fn run_branches(prog: &[Insn], data: &SeccompData) -> Result<(Outcome, Vec<bool>), EmuError> {
+    validate(prog)?;
+    let mut taken = Vec::new();
+    let out = exec(prog, data, |_, t| taken.push(t))?;
+    Ok((out, taken))
+}
+
+/// The interpreter; `on_branch(at, taken)` is called for every conditional jump executed.
+fn exec(
+    prog: &[Insn],
+    data: &SeccompData,
+    mut on_branch: impl FnMut(usize, bool),
+) -> Result<Outcome, EmuError> {
     let mut a: u32 = 0;
     let mut x: u32 = 0;
     let mut mem = [0u32; MEMWORDS as usize];
@@ -390,6 +409,7 @@ pub fn run_unchecked(prog: &[Insn], data: &SeccompData) -> Result<Outcome, EmuEr
                         BPF_JGE => a >= src,
                         _ => a & src != 0, // BPF_JSET
                     };
+                    on_branch(at, taken);
                     if taken {
                         i.jt as u64
                     } else {

@@ -2,8 +2,7 @@
 //!
 //! Classic BPF only jumps forward, and a conditional jump reaches at most 255 instructions.
 //! The graph is ordered so that every node precedes its successors (reverse post-order,
-//! visiting the false branch last so that it usually falls through: the kernel turns a
-//! `jeq`/`jgt`/`jge`/`jset` with `jf == 0` into a single eBPF instruction). The program is
+//! visiting the false branch last so that it usually falls through). The program is
 //! then written back to front, so each jump's distance is known when it is written. Where a
 //! target is too far, a `ja` trampoline (32-bit offset) is placed right after the jump;
 //! a trampoline still in reach is reused by later jumps to the same target.
@@ -11,23 +10,53 @@
 //! A load is dropped when every path reaching it already holds that word in the
 //! accumulator (`x in {1, 2, 3}` loads `x` once).
 //!
+//! The kernel runs the program converted to eBPF (the rules are in `analyze::cost`): a
+//! conditional jump is one eBPF instruction when a target follows it (`jf == 0`, or
+//! `jt == 0` for `jeq`/`jgt`/`jge`), else two, the second a `ja` that its false way runs. In
+//! the order above most jumps are followed by a target; the exceptions are mostly the bottom
+//! of the search tree, whose two targets are `ret`s shared by the whole program and placed
+//! once. Given the expected calls ([`emit_for`]), each call is followed through the graph
+//! (inside argument checks, whose values it does not know, half each way), and the
+//! [`MAX_COPIES`] jumps whose false way the calls take most, each at least 0.5% of them,
+//! get a copy of one of their `ret` targets right after them: one classic and one eBPF
+//! instruction more each, one eBPF instruction less on those calls' paths. Classic paths
+//! keep their length; the copies are `ret`s, so what the kernel's action cache proves is
+//! unchanged; jumps are written after the copies, so reach is still checked.
+//!
 //! Then [`peephole`] runs to a fixed point: a `ja` to a `ret` becomes that `ret`, jumps to
 //! a `ja` are threaded to its target when in reach, a conditional jump whose two ways meet
 //! becomes a `ja`, and `ja 0` and unreachable instructions are removed (offsets only shrink,
 //! so every jump stays in reach).
 //!
 //! What it does badly: the order is a plain depth-first one. A weighted order (hot paths
-//! first, fewest trampolines) is a later refinement; the graph does not need to change for it.
+//! first, fewest trampolines) is a later refinement; the graph does not need to change for
+//! it. The shared `ret`s keep the classic program small but cost the eBPF program a `ja` per
+//! tree bottom (about 130 in `container`): its eBPF is larger than libseccomp's, whose
+//! `ret`s are repeated. Copying every such `ret` would cost as many classic instructions;
+//! only a search planned for eBPF costs (bottoms as `jge` chains whose false ways fall
+//! through) could save both, and the planner counts comparisons only. The copies' budget is
+//! a fixed count, not a trade-off against size, and inside argument checks the calls' split
+//! is a guess until argument values have weights.
 
 use super::dag::{Dag, Node, NodeId};
-use crate::bpf::insn::{BPF_JA, BPF_JMP, BPF_RET};
+use crate::bpf::insn::{BPF_JA, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JMP, BPF_JSET, BPF_RET};
 use crate::bpf::Insn;
 use std::collections::HashMap;
 
+/// An expected call: its `AUDIT_ARCH` value, its number, and how often it is made.
+pub type Call = (u32, u32, f64);
+
 /// The linear program for the graph rooted at `root`.
 pub fn emit(dag: &Dag, root: NodeId) -> Vec<Insn> {
+    emit_for(dag, root, &[])
+}
+
+/// The linear program for the graph rooted at `root`, with the jumps that the expected
+/// `calls` run most shaped for the kernel's eBPF conversion (see the module docs).
+pub fn emit_for(dag: &Dag, root: NodeId, calls: &[Call]) -> Vec<Insn> {
     let order = order(dag, root);
     let acc = accumulator_on_entry(dag, &order, root);
+    let copies = copies(dag, &order, root, calls);
     // `rev` holds the program backwards: rev[0] is the last instruction. An instruction
     // pushed at rev index r jumping to rev index t skips r - t - 1 instructions.
     let mut rev: Vec<Insn> = Vec::new();
@@ -51,6 +80,23 @@ pub fn emit(dag: &Dag, root: NodeId) -> Vec<Insn> {
             }
             Node::Jump { op, k, jt, jf } => {
                 let mut targets = [entry[jt], entry[jf]];
+                // A copy of one target's `ret` right after the jump, where chosen and no
+                // target that makes it one eBPF instruction follows already.
+                let next = rev.len().wrapping_sub(1);
+                if let Some(&side) = copies.get(&id) {
+                    let shaped = if op == BPF_JSET {
+                        targets[1] == next
+                    } else {
+                        targets.contains(&next)
+                    };
+                    if !shaped {
+                        let target = if side { jt } else { jf };
+                        if let Node::Ret(v) = *dag.node(target) {
+                            rev.push(Insn::ret(v));
+                            targets[usize::from(!side)] = rev.len() - 1;
+                        }
+                    }
+                }
                 // Place trampolines for targets out of reach. Each one pushed moves the jump
                 // one further away, so check against the final position.
                 for i in 0..2 {
@@ -86,6 +132,133 @@ pub fn emit(dag: &Dag, root: NodeId) -> Vec<Insn> {
     }
     rev.reverse();
     peephole(rev)
+}
+
+/// At most this many `ret` copies are placed for the eBPF conversion (each costs one
+/// classic instruction and one eBPF instruction more).
+pub const MAX_COPIES: usize = 4;
+
+/// A copy is placed only where it saves at least this share of the calls one instruction.
+const MIN_SHARE: f64 = 0.005;
+
+/// The jumps that get a copy of one of their `ret` targets right after them, and which
+/// target (`true`: `jt`). The kernel converts a conditional jump to one eBPF instruction
+/// when `jf == 0`, or `jt == 0` for `jeq`/`jgt`/`jge`; otherwise it adds a `ja` that the
+/// false way runs (`analyze::cost::ebpf_len`). In the layout's order most jumps are
+/// followed by one of their targets; the ones that are not (mostly the bottom of the search
+/// tree, whose two targets are shared `ret`s placed once, further down) are found here, and
+/// the [`MAX_COPIES`] whose false way the calls take most get a copy.
+fn copies(dag: &Dag, order: &[NodeId], root: NodeId, calls: &[Call]) -> HashMap<NodeId, bool> {
+    let mut out = HashMap::new();
+    if calls.is_empty() {
+        return out;
+    }
+    let flow = traffic(dag, order, root, calls);
+    let total: f64 = calls.iter().map(|c| c.2).sum();
+    let mut candidates: Vec<(f64, NodeId, bool)> = Vec::new();
+    for (p, &id) in order.iter().enumerate() {
+        let Node::Jump { op, jt, jf, .. } = *dag.node(id) else {
+            continue;
+        };
+        let follower = order.get(p + 1).copied();
+        let is_ret = |n: NodeId| matches!(dag.node(n), Node::Ret(_));
+        let side = if op == BPF_JSET {
+            // Only `jf == 0` makes a `jset` one instruction.
+            if follower == Some(jf) || !is_ret(jf) {
+                continue;
+            }
+            false
+        } else {
+            if follower == Some(jt) || follower == Some(jf) {
+                continue;
+            }
+            match (is_ret(jt), is_ret(jf)) {
+                (_, true) => false,
+                (true, false) => true,
+                (false, false) => continue,
+            }
+        };
+        let saved = flow[id].1;
+        if saved >= MIN_SHARE * total {
+            candidates.push((saved, id, side));
+        }
+    }
+    candidates.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    for &(_, id, side) in candidates.iter().take(MAX_COPIES) {
+        out.insert(id, side);
+    }
+    out
+}
+
+/// Per node, the expected calls that leave it by its true way and by its false way (a load
+/// or `and` counts its one way as true). Each call is followed from `root` while the
+/// accumulator holds its number or architecture; from a load of anything else on (an
+/// argument), what reaches a node is split evenly between a jump's two ways.
+fn traffic(dag: &Dag, order: &[NodeId], root: NodeId, calls: &[Call]) -> Vec<(f64, f64)> {
+    let mut flow = vec![(0.0, 0.0); dag.len()];
+    // What reaches each node with the accumulator unknown.
+    let mut unknown = vec![0.0; dag.len()];
+    for &(arch, nr, w) in calls {
+        let mut at = root;
+        let mut a = 0u32;
+        loop {
+            match *dag.node(at) {
+                Node::Ret(_) => break,
+                Node::Load { off, next } => {
+                    flow[at].0 += w;
+                    a = match off {
+                        0 => nr,
+                        4 => arch,
+                        _ => {
+                            unknown[next] += w;
+                            break;
+                        }
+                    };
+                    at = next;
+                }
+                Node::And { k, next } => {
+                    flow[at].0 += w;
+                    a &= k;
+                    at = next;
+                }
+                Node::Jump { op, k, jt, jf } => {
+                    let taken = match op {
+                        BPF_JEQ => a == k,
+                        BPF_JGT => a > k,
+                        BPF_JGE => a >= k,
+                        _ => a & k != 0,
+                    };
+                    if taken {
+                        flow[at].0 += w;
+                        at = jt;
+                    } else {
+                        flow[at].1 += w;
+                        at = jf;
+                    }
+                }
+            }
+        }
+    }
+    for &id in order {
+        let w = unknown[id];
+        if w == 0.0 {
+            continue;
+        }
+        match *dag.node(id) {
+            Node::Ret(_) => {}
+            Node::Load { next, .. } | Node::And { next, .. } => {
+                flow[id].0 += w;
+                unknown[next] += w;
+            }
+            Node::Jump { jt, jf, .. } => {
+                flow[id].0 += w / 2.0;
+                flow[id].1 += w / 2.0;
+                unknown[jt] += w / 2.0;
+                unknown[jf] += w / 2.0;
+            }
+        }
+    }
+    flow
 }
 
 /// Where the jump at `i` goes: (true target, false target); both equal for `ja`.
@@ -271,7 +444,6 @@ fn order(dag: &Dag, root: NodeId) -> Vec<NodeId> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bpf::insn::BPF_JEQ;
 
     #[test]
     fn long_jumps_get_trampolines() {
@@ -304,9 +476,53 @@ mod tests {
         );
     }
 
+    /// A two-level tree whose bottom jumps both end in the same two `ret`s: `low` (numbers
+    /// below 20) is followed by `high` in the layout, so its false way needs the kernel's
+    /// extra `ja`, unless the calls make it worth a copy of its `ret`.
+    fn two_bottoms() -> (Dag, NodeId) {
+        let mut dag = Dag::default();
+        let (allow, deny) = (dag.ret(0x7fff_0000), dag.ret(0x0005_0001));
+        let low = dag.jump(BPF_JGE, 10, allow, deny);
+        let high = dag.jump(BPF_JGE, 30, deny, allow);
+        let top = dag.jump(BPF_JGE, 20, high, low);
+        let root = dag.load(0, top);
+        (dag, root)
+    }
+
+    #[test]
+    fn hot_false_ways_get_a_copy_of_their_ret() {
+        use crate::analyze::cost::{ebpf_executed, ebpf_size};
+        use crate::bpf::emulator::{run, SeccompData};
+        let (dag, root) = two_bottoms();
+        let plain = emit(&dag, root);
+        // Most calls are number 5: the false way of `low`.
+        let calls = [(1, 5, 100.0), (1, 25, 1.0)];
+        let shaped = emit_for(&dag, root, &calls);
+        assert_eq!(shaped.len(), plain.len() + 1, "one copy: {shaped:?}");
+        assert_eq!(ebpf_size(&shaped), ebpf_size(&plain) + 1);
+        let data = |nr| SeccompData {
+            nr,
+            arch: 1,
+            ..Default::default()
+        };
+        for nr in 0..40 {
+            let (a, b) = (
+                run(&plain, &data(nr)).unwrap(),
+                run(&shaped, &data(nr)).unwrap(),
+            );
+            assert_eq!(a.ret, b.ret, "nr {nr}");
+            assert_eq!(a.executed, b.executed, "nr {nr}");
+        }
+        let e = |p: &[Insn]| ebpf_executed(p, &data(5)).unwrap();
+        assert_eq!(e(&shaped) + 1, e(&plain));
+        // Without calls, or with calls that never take a false way that needs the `ja`,
+        // nothing changes.
+        assert_eq!(emit_for(&dag, root, &[]), plain);
+        assert_eq!(emit_for(&dag, root, &[(1, 15, 100.0)]), plain);
+    }
+
     #[test]
     fn peephole_threads_jumps_and_drops_dead_code() {
-        use crate::bpf::insn::BPF_JGE;
         let prog = vec![
             Insn::load_abs(0),
             Insn::jump(BPF_JGE, 10, 0, 1), // true: to the ja; false: to ret 2

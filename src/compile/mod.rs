@@ -3,7 +3,8 @@
 //! Three stages, each replaceable on its own: [`layout`] decides the shape (architecture
 //! check, range search per architecture), [`args`] turns argument conditions into
 //! comparisons on 32-bit words, both building a hash-consed graph ([`dag`]); [`emit`] lays
-//! the graph out as instructions with `ja` trampolines for long jumps.
+//! the graph out as instructions with `ja` trampolines for long jumps, and shapes the jumps
+//! the expected calls run most for the kernel's conversion to eBPF.
 //!
 //! ```
 //! use sysgate::policy::Policy;
@@ -102,7 +103,16 @@ pub fn compile(policy: &Policy, opts: &Options) -> Result<Program, CompileError>
     }
     let mut dag = dag::Dag::default();
     let root = layout::filter(&mut dag, policy, &opts.weights);
-    let insns = emit::emit(&dag, root);
+    // The expected calls, in a fixed order (the sums emit makes of them must not depend on
+    // a hash map's order).
+    let mut calls: Vec<emit::Call> = opts
+        .weights
+        .calls
+        .iter()
+        .map(|(&(arch, nr), &w)| (arch.audit_arch(), nr, w))
+        .collect();
+    calls.sort_by_key(|c| (c.0, c.1));
+    let insns = emit::emit_for(&dag, root, &calls);
     if insns.len() > BPF_MAXINSNS {
         return Err(CompileError::TooLong {
             insns: insns.len(),
