@@ -710,7 +710,7 @@ kill arg1=-1 4
             shares.iter().any(|v| v.1 == 0x81 && v.2 > 0.5),
             "{shares:?}"
         );
-        for (&(_, nr, i), _) in &b.values {
+        for &(_, nr, i) in b.values.keys() {
             let sum: f64 = b
                 .arg_values(x, nr)
                 .iter()
