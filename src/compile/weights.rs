@@ -130,11 +130,12 @@ impl Weights {
         Weights::from_mix(BUILTIN_MIX, arches).0
     }
 
-    /// Reads a syscall mix: one `NAME COUNT` per line (tab or spaces), `#` comments. Every
-    /// architecture in `arches` gets the counts of the names it has; the compat ABIs (i386,
-    /// x32, arm) get them scaled down by 1000, so they shape their own trees without
-    /// outweighing the native ABI. Returns the weights and the names none of `arches` has.
-    /// Lines that do not read as `NAME COUNT` (or give more than [`MAX_COUNT`] calls) are
+    /// Reads a syscall mix: one `NAME COUNT` or `NAME argN=VALUE… COUNT` per line (tab or
+    /// spaces), `#` comments. Every architecture in `arches` gets the counts of the names it
+    /// has; the compat ABIs (i386, x32, arm) get them scaled down by 1000, so they shape
+    /// their own trees without outweighing the native ABI (value counts are scaled alike,
+    /// so every ABI gets the same value shares). Returns the weights and the names none of
+    /// `arches` has. Lines that do not read (or give more than [`MAX_COUNT`] calls) are
     /// skipped; [`Weights::read_profile`] rejects them instead.
     pub fn from_mix(text: &str, arches: &[Arch]) -> (Weights, Vec<String>) {
         Weights::from_table(text, arches, false).unwrap_or_default()
@@ -211,9 +212,11 @@ impl Weights {
     /// `sysgate record` or by hand (recognised by its first statement: `default`, `arch`,
     /// `allow`, `deny`…; a policy's rules other than `allow` are not counted).
     /// Names none of `arches` has, and the notes of [`Recording::read_policy`] about unknown
-    /// names, are warnings; a line that is not `NAME COUNT` in a table, or an `allow` whose
-    /// comment starts like a count but is not one, is an error; so is a count above
-    /// [`MAX_COUNT`] in a table, or above `u64::MAX` in a policy.
+    /// names, are warnings; a line that is not `NAME COUNT` or `NAME argN=VALUE… COUNT` in a
+    /// table (an argument index above 5, a value that is not a 64-bit number…), or an
+    /// `allow` whose comment starts like a count but is not one, is an error; so is a count
+    /// above [`MAX_COUNT`] in a table, or above `u64::MAX` in a policy. A policy carries no
+    /// argument values.
     pub fn read_profile(text: &str, arches: &[Arch]) -> Result<Profile, ProfileError> {
         let is_policy = text
             .lines()
