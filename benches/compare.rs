@@ -12,15 +12,19 @@
 //! [`container_libseccomp`]); Docker's profile is turned into libseccomp rules from the same
 //! JSON the way moby and runc do it ([`docker_libseccomp`]).
 //!
+//! Columns: sysgate with the built-in profile (`src/compile/mix.tsv`: call counts and
+//! argument values), with its call counts only (the layout before argument values were
+//! recorded), with no profile; libseccomp levels 1 and 2.
+//!
 //! Per policy it prints program size, the size of the eBPF the kernel makes of it
 //! (`sysgate::analyze::cost::ebpf_size`, the kernel's conversion rules), BPF instructions
-//! executed per syscall (mean over the recorded mix in `src/compile/mix.tsv`, the built-in
-//! profile, the same with cached calls counted as 0, the eBPF the kernel runs for the same
-//! mix, the worst case over every syscall of every targeted ABI, and for the timed
-//! argument-checked call), the share of unconditionally allowed syscalls the kernel's action
-//! cache serves (`sysgate::analyze::cost`, the kernel's own rules), real time and compile
-//! time; at the end, one table of the issue's targets (sysgate with the mix against
-//! libseccomp level 2).
+//! executed per syscall (mean over the recorded mix in `src/compile/mix.tsv`, each call with
+//! arguments drawn from the recorded value shares ([`mix`]), the same with cached calls
+//! counted as 0, the eBPF the kernel runs for the same mix, the worst case over every
+//! syscall of every targeted ABI, and for the timed argument-checked call), the share of
+//! unconditionally allowed syscalls the kernel's action cache serves
+//! (`sysgate::analyze::cost`, the kernel's own rules), real time and compile time; at the
+//! end, one table of the issue's targets (sysgate with the mix against libseccomp level 2).
 //!
 //! Real time ([`ring_round`]): in each of `ROUNDS` rounds, one forked process per column and
 //! two without a filter, all pinned to one CPU (`SYSGATE_BENCH_CPU`, default the last one
@@ -545,7 +549,8 @@ ts.sort(); print(ts[len(ts) // 2])
 
 const AUDIT_X86_64: u32 = 0xc000_003e;
 
-/// Typical arguments of the calls in the mix (what strace showed most).
+/// Typical arguments of the calls (what strace showed most): the worst-case inputs and the
+/// mix's arguments where `src/compile/mix.tsv` records no values.
 fn typical_args(name: &str) -> [u64; 6] {
     match name {
         "fcntl" => [3, 1, 0, 0, 0, 0],             // F_GETFD
@@ -563,25 +568,76 @@ fn typical_args(name: &str) -> [u64; 6] {
     }
 }
 
+/// The recorded mix on x86_64: every syscall of `src/compile/mix.tsv` (hottest first) with
+/// its count, split over the argument values recorded for it. Each argument with recorded
+/// values takes them in proportion to their counts (the unlisted rare values left out), the
+/// arguments independently of each other (mmap's prot and flags: the product of the two);
+/// the other arguments are [`typical_args`]. Every column is measured on the same calls.
 fn mix() -> Vec<(SeccompData, f64)> {
+    let (weights, _) = Weights::from_mix(MIX, &[Arch::X86_64]);
     let mut out = Vec::new();
     for line in MIX.lines().filter(|l| !l.starts_with('#')) {
-        let mut it = line.split_whitespace();
-        let (Some(name), Some(n)) = (it.next(), it.next()) else {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let [name, n] = words[..] else {
             continue;
         };
         let (Some(nr), Ok(n)) = (Arch::X86_64.syscall_nr(name), n.parse::<f64>()) else {
             continue;
         };
-        let data = SeccompData {
-            nr,
-            arch: AUDIT_X86_64,
-            instruction_pointer: 0,
-            args: typical_args(name),
-        };
-        out.push((data, n));
+        let mut calls = vec![(typical_args(name), n)];
+        let values = weights.arg_values(Arch::X86_64, nr);
+        for arg in 0..6u8 {
+            let of_arg: Vec<(u64, f64)> = values
+                .iter()
+                .filter(|v| v.0 == arg)
+                .map(|v| (v.1, v.2))
+                .collect();
+            let total: f64 = of_arg.iter().map(|v| v.1).sum();
+            if total <= 0.0 {
+                continue;
+            }
+            calls = calls
+                .iter()
+                .flat_map(|&(args, w)| {
+                    of_arg.iter().map(move |&(v, share)| {
+                        let mut args = args;
+                        args[usize::from(arg)] = v;
+                        (args, w * share / total)
+                    })
+                })
+                .collect();
+        }
+        for (args, w) in calls {
+            let data = SeccompData {
+                nr,
+                arch: AUDIT_X86_64,
+                instruction_pointer: 0,
+                args,
+            };
+            out.push((data, w));
+        }
     }
     out
+}
+
+/// A mix call as `paths` prints it: the name, and the arguments with recorded values.
+fn mix_label(d: &SeccompData, weights: &Weights) -> String {
+    let name = Arch::X86_64.syscall_name(d.nr).unwrap_or("?");
+    let mut args: Vec<u8> = weights
+        .arg_values(Arch::X86_64, d.nr)
+        .iter()
+        .map(|v| v.0)
+        .collect();
+    args.dedup();
+    let shown: Vec<String> = args
+        .iter()
+        .map(|&i| format!("arg{i}={:#x}", d.args[usize::from(i)]))
+        .collect();
+    if shown.is_empty() {
+        name.to_string()
+    } else {
+        format!("{name}({})", shown.join(","))
+    }
 }
 
 /// Every syscall (and a few numbers beyond the tables) of every targeted ABI, with zero,
@@ -1116,8 +1172,9 @@ fn targets(sums: &[Summary]) {
 /// (classic / eBPF).
 fn paths(cols: &[Column], mix: &[(SeccompData, f64)]) {
     let total: f64 = mix.iter().map(|m| m.1).sum();
+    let (weights, _) = Weights::from_mix(MIX, &[Arch::X86_64]);
     for (d, w) in mix {
-        let name = Arch::X86_64.syscall_name(d.nr).unwrap_or("?");
+        let name = mix_label(d, &weights);
         print!(
             "| {:<w1$} {:>6.2}% |",
             name,
@@ -1211,6 +1268,13 @@ fn main() {
         weights: weights.clone(),
     };
     let plain = Options::default();
+    // The profile without its argument values: the layout before they were recorded.
+    let calls_only = Options {
+        weights: Weights {
+            values: Default::default(),
+            ..weights.clone()
+        },
+    };
     let have_lib = libseccomp_known(&["read"]).is_some();
     if !have_lib {
         eprintln!("libseccomp (python3-seccomp) not available: sysgate columns only");
@@ -1224,9 +1288,14 @@ fn main() {
     };
 
     println!("# sysgate vs libseccomp");
+    let (mix_calls, mix_names) = {
+        let m = mix();
+        let names: BTreeSet<u32> = m.iter().map(|c| c.0.nr).collect();
+        (m.len(), names.len())
+    };
     println!(
-        "mix: src/compile/mix.tsv ({} syscalls); libseccomp: python3-seccomp, {}",
-        mix().len(),
+        "mix: src/compile/mix.tsv ({mix_names} syscalls, {mix_calls} calls with the recorded \
+         argument values); libseccomp: python3-seccomp, {}",
         if have_lib { "available" } else { "missing" }
     );
     let personality = (
@@ -1302,6 +1371,13 @@ fn main() {
                     .expect("compiles")
                     .insns,
                 compile_s: sysgate_time(policy, &with_mix),
+            },
+            Column {
+                name: "sysgate, no values",
+                prog: sysgate::compile::compile(policy, &calls_only)
+                    .expect("compiles")
+                    .insns,
+                compile_s: sysgate_time(policy, &calls_only),
             },
             Column {
                 name: "sysgate, no mix",

@@ -434,3 +434,67 @@ fn check_json_reports_a_bad_profile() {
         format!("{typo}: a syscall name not on the target architecture (x86_64), ignored: 'opne'")
     );
 }
+
+/// `NAME argN=VALUE COUNT` lines from the command line: the hot value runs fewer
+/// instructions than with the call counts alone, every value is decided the same, and a
+/// malformed value line is a located error that writes nothing.
+#[test]
+fn value_lines_shorten_the_hot_values_path() {
+    let dir = tmpdir("values");
+    let policy = write(
+        &dir,
+        "futex.policy",
+        "default errno EPERM\narch x86_64\nallow read write exit_group\n\
+         allow futex if futex_op in {0, 1, 4, 5, 128, 129, 132, 133, 137, 393}\n\
+         allow ioctl if request in {0x5401, 0x5413, 0x5421, 0xae01, 0xae03, 0xae41, 0xae80, \
+         0x4040ae46, 0x8090ae81, 0x4090ae82, 0xc008ae88}\n",
+    );
+    let calls = "futex 1000\nioctl 500\nread 300\n";
+    let counts = write(&dir, "counts.tsv", calls);
+    let values = write(
+        &dir,
+        "values.tsv",
+        &format!("{calls}futex arg1=0x81 700\nfutex\targ1=137\t200\nioctl arg1=0x5401 450\n"),
+    );
+    let plain = compile(&dir, &policy, &["--mix", &counts]);
+    let hot = compile(&dir, &policy, &["--mix", &values]);
+    let run_on = |prog: &[Insn], name: &str, v: u64| {
+        let nr = Arch::X86_64.syscall_nr(name).unwrap();
+        run(prog, &data(Arch::X86_64, nr, [0, v, 0, 0, 0, 0]))
+            .unwrap()
+            .executed
+    };
+    for (name, v) in [("futex", 0x81), ("ioctl", 0x5401)] {
+        let (h, p) = (run_on(&hot, name, v), run_on(&plain, name, v));
+        assert!(h < p, "{name} {v:#x}: {h} with the values, {p} without");
+    }
+    for name in ["futex", "ioctl"] {
+        let nr = Arch::X86_64.syscall_nr(name).unwrap();
+        for v in (0..0x200).chain([0x5401, 0x5413, 0x5421, 0xae41, 0xc008ae88, u64::MAX]) {
+            let d = data(Arch::X86_64, nr, [0, v, 0, 0, 0, 0]);
+            assert_eq!(
+                run(&hot, &d).unwrap().ret,
+                run(&plain, &d).unwrap().ret,
+                "{name} {v:#x}"
+            );
+        }
+    }
+
+    let out = dir.join("out.bpf");
+    let _ = std::fs::remove_file(&out);
+    let bad = write(&dir, "bad.tsv", "futex 10\nfutex arg7=0x81 5\n");
+    let o = sysgate(&[
+        "compile",
+        &policy,
+        "--mix",
+        &bad,
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o),
+        format!("sysgate: {bad}:2: 'arg7=0x81': no argument 7 (a syscall has arguments 0 to 5)\n")
+    );
+    assert!(!out.exists());
+}

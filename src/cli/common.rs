@@ -20,12 +20,17 @@ pub struct MixOpt {
     /// Call-frequency profile to lay the BPF search tree out for, so that frequent syscalls
     /// run fewer instructions: a policy written by `sysgate record` (the counts in its
     /// `# COUNT` comments, per architecture), or a table of `NAME COUNT` lines (`#`
-    /// comments), or any policy (its `allow NAME # COUNT` lines). Only the tree of the
-    /// architecture with the most calls is laid out for them; the others always get the
-    /// tree with the shortest worst path. `none`: no profile, the first architecture's tree
-    /// balanced by syscall count. Default: the built-in profile of common workloads
-    /// (builds, servers, shells, databases). The profile never changes what the filter
-    /// decides. (export: with --to crun or bwrap, which carry BPF)
+    /// comments), or any policy (its `allow NAME # COUNT` lines). A table may add
+    /// `NAME argN=VALUE COUNT` lines (COUNT of NAME's calls passed VALUE as argument N,
+    /// 0-5): argument checks then test frequent values first, their longest path at most 2
+    /// comparisons longer per argument word. Only the tree of the architecture with the
+    /// most calls is laid out for the call counts; the others always get the tree with the
+    /// shortest worst path. `none`: no profile, the first architecture's tree balanced by
+    /// syscall count, argument checks laid out for their longest path. Default: the
+    /// built-in profile of common workloads (builds, servers, shells, databases), with
+    /// argument values of futex, mmap, mprotect, fcntl, ioctl, madvise, socket, clone and
+    /// prctl. The profile never changes what the filter decides. (export: with --to crun
+    /// or bwrap, which carry BPF)
     #[arg(long, value_name = "FILE|none")]
     pub mix: Option<String>,
 }

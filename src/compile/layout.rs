@@ -23,7 +23,7 @@
 use super::args;
 use super::dag::{Dag, NodeId};
 use super::tree::{self, Hot, Range, Scratch};
-pub use super::weights::{Weights, FLOOR};
+pub use super::weights::{ArgValues, Weights, FLOOR};
 use crate::arch::{Arch, X32_SYSCALL_BIT};
 use crate::bpf::insn::{BPF_JEQ, BPF_JGE};
 use crate::ir::{ArchSection, Decision, Policy};
@@ -117,7 +117,9 @@ fn x32_weight(s: &ArchSection, weights: &Weights) -> f64 {
 }
 
 /// One architecture's table: every number it knows with its decision and weight (share of
-/// the mix plus [`FLOOR`]), sorted; all other numbers go to `unknown`.
+/// the mix plus [`FLOOR`]), sorted; all other numbers go to `unknown`. Argument checks are
+/// laid out for the profile's value shares, on every ABI: a profile gives every ABI the
+/// same shares, so an argument check the ABIs have in common stays one shared copy.
 struct Table {
     entries: Vec<(u32, NodeId, f64)>,
     unknown: NodeId,
@@ -126,8 +128,9 @@ struct Table {
 fn table(dag: &mut Dag, s: &ArchSection, weights: &Weights) -> Table {
     let unknown = dag.ret(s.unknown.action.ret_value());
     let total = weights.total(s.arch);
-    // Compile each distinct conditional decision once (there are few: a list beats hashing).
-    let mut cache: Vec<(&Decision, NodeId)> = Vec::new();
+    // Compile each distinct conditional decision once per value shares (there are few: a
+    // list beats hashing).
+    let mut cache: Vec<(&Decision, ArgValues, NodeId)> = Vec::new();
     let entries = s
         .syscalls
         .iter()
@@ -135,11 +138,12 @@ fn table(dag: &mut Dag, s: &ArchSection, weights: &Weights) -> Table {
             let node = if d.rules.is_empty() {
                 dag.ret(d.otherwise.action.ret_value())
             } else {
-                match cache.iter().find(|c| c.0.same_shape(d)) {
-                    Some(c) => c.1,
+                let values = weights.arg_values(s.arch, nr);
+                match cache.iter().find(|c| c.0.same_shape(d) && c.1 == values) {
+                    Some(c) => c.2,
                     None => {
-                        let node = args::decision(dag, s.arch, d);
-                        cache.push((d, node));
+                        let node = args::decision(dag, s.arch, d, &values);
+                        cache.push((d, values, node));
                         node
                     }
                 }

@@ -26,7 +26,7 @@ use crate::bpf::Insn;
 use crate::ir::Policy;
 use std::fmt;
 
-pub use weights::{Profile, ProfileError, Weights};
+pub use weights::{ArgValues, Profile, ProfileError, Weights};
 
 /// Compiler settings.
 ///
@@ -192,6 +192,59 @@ mod tests {
             assert!(unknown.is_empty());
             super::Options { weights }
         });
+    }
+
+    /// The same with random value shares on the checked arguments (values the policy tests
+    /// and their neighbours, on both words): every dispatch laid out for them.
+    #[test]
+    fn value_weighted_filter_matches_policy_on_every_architecture() {
+        let mut rng = crate::test_rng::Rng(0x0a59_7a1e_0000_0006);
+        let checked = [
+            ("clone", 0),
+            ("socket", 0),
+            ("socket", 1),
+            ("mmap", 2),
+            ("mmap", 3),
+            ("lseek", 1),
+            ("ioctl", 1),
+            ("futex", 1),
+            ("fcntl", 1),
+            ("fcntl", 2),
+        ];
+        let candidates: [u64; 14] = [
+            0,
+            1,
+            3,
+            4,
+            5,
+            7,
+            0x22,
+            129,
+            137,
+            393,
+            0x5401,
+            0x5413,
+            0x1_0000_0005,
+            u64::MAX,
+        ];
+        for round in 0..4 {
+            let mut mix = String::from(
+                "clone 900\nsocket 800\nmmap 700\nlseek 600\nioctl 500\n\
+                                        futex 400\nfcntl 300\ngetpid 90\n",
+            );
+            for (name, arg) in checked {
+                for _ in 0..1 + rng.below(4) {
+                    let v = rng.pick(&candidates);
+                    let count = 1 + rng.below(300);
+                    mix += &format!("{name} arg{arg}={v:#x} {count}\n");
+                }
+            }
+            matches_policy_on_every_architecture(|arches| {
+                let p = Weights::read_profile(&mix, arches)
+                    .unwrap_or_else(|e| panic!("round {round}: {e}\n{mix}"));
+                super::Options { weights: p.weights }
+            });
+        }
     }
 
     fn matches_policy_on_every_architecture(opts: impl Fn(&[Arch]) -> super::Options) {

@@ -9,8 +9,16 @@
 //!   loops, sqlite3, threaded Python). [`Policy::compile`](crate::policy::Policy::compile)
 //!   uses it; [`Options::default()`](super::Options) has no weights (a balanced tree).
 //! - A `NAME COUNT` table ([`Weights::from_mix`], or strictly [`Weights::read_profile`]).
+//!   It may also say how often an argument takes a value: `futex arg1=0x81 63309` means that
+//!   63309 of the `futex` calls passed 0x81 (`FUTEX_WAKE_PRIVATE`) as argument 1. The
+//!   argument checks then test the frequent values first (see
+//!   [`args`](super::args)), within a bound on their longest path.
 //! - A policy written by `sysgate record`, whose `allow NAME  # COUNT` lines carry the
 //!   counts ([`Weights::from_recording`], or from its text [`Weights::read_profile`]).
+//!
+//! Value counts are shares of the syscall's calls: a value's share is its count over the
+//! syscall's count, or over the sum of that argument's value counts when that is larger
+//! (so a table may also give plain relative shares, without the syscall's count).
 //!
 //! ```
 //! use sysgate::arch::Arch;
@@ -33,7 +41,7 @@
 
 use crate::arch::Arch;
 use crate::sandbox::recording::{ReadIssue, Recording};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 /// The weight every syscall in the table gets on top of its share of the mix (the mix is
@@ -48,11 +56,21 @@ pub const BUILTIN_MIX: &str = include_str!("mix.tsv");
 ///
 /// `Weights::default()` is empty: every syscall is equally rare, and the first
 /// architecture's search tree is balanced by syscall count (the other architectures' trees
-/// are the shortest, with or without weights).
+/// are the shortest, with or without weights); argument checks are ordered for their
+/// longest path only.
 #[derive(Clone, Debug, Default)]
 pub struct Weights {
     pub calls: HashMap<(Arch, u32), f64>,
+    /// Per (arch, syscall number, argument index): how many calls passed each value, in the
+    /// units of `calls` (see [`Weights::arg_values`] for the shares they stand for). Only the
+    /// values a profile lists; the other calls passed something else.
+    pub values: HashMap<(Arch, u32, u8), BTreeMap<u64, f64>>,
 }
+
+/// Of one syscall's calls, the share that passed each value, per argument: `(argument
+/// index, value, share)`, sorted by index then value; the shares of one argument add up to
+/// at most 1. What [`Weights::arg_values`] returns and the argument checks are laid out for.
+pub type ArgValues = Vec<(u8, u64, f64)>;
 
 /// Weights read by [`Weights::read_profile`], with what the reader had to say.
 #[derive(Clone, Debug, Default)]
@@ -112,11 +130,12 @@ impl Weights {
         Weights::from_mix(BUILTIN_MIX, arches).0
     }
 
-    /// Reads a syscall mix: one `NAME COUNT` per line (tab or spaces), `#` comments. Every
-    /// architecture in `arches` gets the counts of the names it has; the compat ABIs (i386,
-    /// x32, arm) get them scaled down by 1000, so they shape their own trees without
-    /// outweighing the native ABI. Returns the weights and the names none of `arches` has.
-    /// Lines that do not read as `NAME COUNT` (or give more than [`MAX_COUNT`] calls) are
+    /// Reads a syscall mix: one `NAME COUNT` or `NAME argN=VALUE… COUNT` per line (tab or
+    /// spaces), `#` comments. Every architecture in `arches` gets the counts of the names it
+    /// has; the compat ABIs (i386, x32, arm) get them scaled down by 1000, so they shape
+    /// their own trees without outweighing the native ABI (value counts are scaled alike,
+    /// so every ABI gets the same value shares). Returns the weights and the names none of
+    /// `arches` has. Lines that do not read (or give more than [`MAX_COUNT`] calls) are
     /// skipped; [`Weights::read_profile`] rejects them instead.
     pub fn from_mix(text: &str, arches: &[Arch]) -> (Weights, Vec<String>) {
         Weights::from_table(text, arches, false).unwrap_or_default()
@@ -132,7 +151,7 @@ impl Weights {
         let mut w = Weights::default();
         let mut unknown = Vec::new();
         for (i, line) in text.lines().enumerate() {
-            let (name, count) = match mix_line(line) {
+            let (name, args, count) = match mix_line(line) {
                 Ok(Some(entry)) => entry,
                 Ok(None) => continue,
                 Err(message) if strict => {
@@ -143,7 +162,12 @@ impl Weights {
                 }
                 Err(_) => continue,
             };
-            if !w.add_everywhere(name, count, arches, compat_scale) {
+            let known = if args.is_empty() {
+                w.add_everywhere(name, count, arches, compat_scale)
+            } else {
+                w.add_values(name, &args, count, arches)
+            };
+            if !known && !unknown.iter().any(|u| u == name) {
                 unknown.push(name.to_string());
             }
         }
@@ -188,9 +212,11 @@ impl Weights {
     /// `sysgate record` or by hand (recognised by its first statement: `default`, `arch`,
     /// `allow`, `deny`…; a policy's rules other than `allow` are not counted).
     /// Names none of `arches` has, and the notes of [`Recording::read_policy`] about unknown
-    /// names, are warnings; a line that is not `NAME COUNT` in a table, or an `allow` whose
-    /// comment starts like a count but is not one, is an error; so is a count above
-    /// [`MAX_COUNT`] in a table, or above `u64::MAX` in a policy.
+    /// names, are warnings; a line that is not `NAME COUNT` or `NAME argN=VALUE… COUNT` in a
+    /// table (an argument index above 5, a value that is not a 64-bit number…), or an
+    /// `allow` whose comment starts like a count but is not one, is an error; so is a count
+    /// above [`MAX_COUNT`] in a table, or above `u64::MAX` in a policy. A policy carries no
+    /// argument values.
     pub fn read_profile(text: &str, arches: &[Arch]) -> Result<Profile, ProfileError> {
         let is_policy = text
             .lines()
@@ -198,9 +224,10 @@ impl Weights {
             .is_some_and(|l| {
                 let mut words = l.split('#').next().unwrap_or("").split_whitespace();
                 let (first, second) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
-                // `kill 5` is a count of the syscall `kill`; `kill ptrace` a rule.
+                // `kill 5` (or `kill arg1=9 5`) is a count of the syscall `kill`;
+                // `kill ptrace` a rule.
                 let counted_syscall = crate::arch::syscall_names().binary_search(&first).is_ok()
-                    && second.parse::<f64>().is_ok();
+                    && (second.parse::<f64>().is_ok() || arg_word(second));
                 is_policy_word(first) && !counted_syscall
             });
         let mut warnings = Vec::new();
@@ -280,6 +307,47 @@ impl Weights {
         found
     }
 
+    /// Adds `count` calls passing each of `args` (index, value) to the value counts of
+    /// `name` on every one of `arches` that has it, scaled like its call count; false if
+    /// none has it.
+    fn add_values(&mut self, name: &str, args: &[(u8, u64)], count: f64, arches: &[Arch]) -> bool {
+        let mut found = false;
+        for &a in arches {
+            if let Some(nr) = a.syscall_nr(name) {
+                found = true;
+                for &(i, v) in args {
+                    let counts = self.values.entry((a, nr, i)).or_default();
+                    *counts.entry(v).or_insert(0.0) += count * compat_scale(a);
+                }
+            }
+        }
+        found
+    }
+
+    /// The share of `nr`'s calls on `arch` that passed each value the profile lists, per
+    /// argument ([`ArgValues`]): a value's count over the syscall's call count, or over the
+    /// sum of the argument's value counts when that is larger. Empty without value counts.
+    pub fn arg_values(&self, arch: Arch, nr: u32) -> ArgValues {
+        let calls = self.calls.get(&(arch, nr)).copied().unwrap_or(0.0);
+        let mut out: ArgValues = Vec::new();
+        for i in 0..6u8 {
+            let Some(counts) = self.values.get(&(arch, nr, i)) else {
+                continue;
+            };
+            let total = calls.max(counts.values().sum());
+            if total <= 0.0 {
+                continue;
+            }
+            out.extend(
+                counts
+                    .iter()
+                    .filter(|(_, c)| **c > 0.0)
+                    .map(|(&v, &c)| (i, v, c / total)),
+            );
+        }
+        out
+    }
+
     /// The total weight of `arch`, for normalising.
     pub fn total(&self, arch: Arch) -> f64 {
         self.calls
@@ -290,26 +358,78 @@ impl Weights {
     }
 }
 
-/// One line of a `NAME COUNT` table: `None` for a blank or comment line.
-fn mix_line(line: &str) -> Result<Option<(&str, f64)>, String> {
+/// Whether `w` is written like an argument value, `argN=…` (a table line, not a rule).
+fn arg_word(w: &str) -> bool {
+    w.strip_prefix("arg")
+        .and_then(|r| r.split_once('='))
+        .is_some_and(|(i, _)| !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// A number as a profile writes an argument value: decimal, `0x` hex, or a negative decimal
+/// (two's complement, as the kernel sees `-1`).
+fn arg_value(v: &str) -> Option<u64> {
+    if let Some(hex) = v.strip_prefix("0x").or_else(|| v.strip_prefix("0X")) {
+        u64::from_str_radix(hex, 16).ok()
+    } else if v.starts_with('-') {
+        v.parse::<i64>().ok().map(|n| n as u64)
+    } else {
+        v.parse::<u64>().ok()
+    }
+}
+
+/// One table line: the name, the argument values it counts, the count.
+type MixLine<'a> = (&'a str, Vec<(u8, u64)>, f64);
+
+/// One line of a `NAME COUNT` or `NAME argN=VALUE… COUNT` table: `None` for a blank or
+/// comment line.
+fn mix_line(line: &str) -> Result<Option<MixLine<'_>>, String> {
     let code = line.split('#').next().unwrap_or("").trim();
-    let mut it = code.split_whitespace();
-    let Some(name) = it.next() else {
+    let words: Vec<&str> = code.split_whitespace().collect();
+    let Some((&name, rest)) = words.split_first() else {
         return Ok(None);
     };
-    let Some(count) = it.next() else {
+    let Some((&count, specs)) = rest.split_last() else {
         return Err(format!("expected `NAME COUNT`, found '{code}'"));
     };
-    if let Some(extra) = it.next() {
-        return Err(format!(
-            "expected `NAME COUNT`, found '{extra}' after the count"
-        ));
+    let mut args = Vec::with_capacity(specs.len());
+    for &spec in specs {
+        if !arg_word(spec) {
+            // `read 5 6`: something after what reads as the count.
+            if spec.parse::<f64>().is_ok() {
+                return Err(format!(
+                    "expected `NAME COUNT`, found '{}' after the count",
+                    rest[1]
+                ));
+            }
+            return Err(format!(
+                "expected `argN=VALUE` (N from 0 to 5) between the name and the count, \
+                 found '{spec}'"
+            ));
+        }
+        let (i, v) = spec[3..].split_once('=').unwrap_or_default();
+        let index = match i.parse::<u8>() {
+            Ok(n) if n < 6 => n,
+            _ => {
+                return Err(format!(
+                    "'{spec}': no argument {i} (a syscall has arguments 0 to 5)"
+                ))
+            }
+        };
+        let Some(value) = arg_value(v) else {
+            return Err(format!(
+                "'{spec}': '{v}' is not an argument value (a 64-bit number, decimal or 0x hex)"
+            ));
+        };
+        args.push((index, value));
+    }
+    if specs.is_empty() && arg_word(count) {
+        return Err(format!("expected a count after '{count}'"));
     }
     match count.parse::<f64>() {
         Ok(n) if n.is_finite() && n > MAX_COUNT => Err(format!(
             "'{count}' is too large (at most {MAX_COUNT:e} calls)"
         )),
-        Ok(n) if n.is_finite() && n >= 0.0 => Ok(Some((name, n))),
+        Ok(n) if n.is_finite() && n >= 0.0 => Ok(Some((name, args, n))),
         _ => Err(format!(
             "'{count}' is not a count (a number of calls, 0 or more)"
         )),
@@ -548,5 +668,133 @@ mod tests {
         let p = Weights::read_profile("kill 5\nread 10\n", &x).unwrap();
         assert_eq!(weight(&p, Arch::X86_64, "kill"), 5.0);
         assert_eq!(weight(&p, Arch::X86_64, "read"), 10.0);
+    }
+
+    /// `NAME argN=VALUE… COUNT` lines give value counts, scaled like the call counts; a
+    /// value's share is over the syscall's count (or the argument's value counts, when
+    /// larger).
+    #[test]
+    fn value_lines_give_shares_of_the_calls() {
+        let arches = [Arch::X86_64, Arch::I386];
+        let text = "futex 1000
+futex arg1=0x81 600
+futex arg1=128 200
+                    mmap arg2=3 arg3=0x22 30
+mmap arg2=1 10
+kill arg1=-1 4
+";
+        let p = Weights::read_profile(text, &arches).unwrap();
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        let x = Arch::X86_64;
+        let futex = x.syscall_nr("futex").unwrap();
+        assert_eq!(
+            p.weights.arg_values(x, futex),
+            [(1, 0x80, 0.2), (1, 0x81, 0.6)]
+        );
+        // The compat ABI gets the same shares (its counts are scaled down alike).
+        let i = Arch::I386;
+        assert_eq!(
+            p.weights.arg_values(i, i.syscall_nr("futex").unwrap()),
+            p.weights.arg_values(x, futex)
+        );
+        // No call count: shares of the listed values; one line may count several arguments.
+        let mmap = x.syscall_nr("mmap").unwrap();
+        assert_eq!(
+            p.weights.arg_values(x, mmap),
+            [(2, 1, 0.25), (2, 3, 0.75), (3, 0x22, 1.0)]
+        );
+        assert_eq!(p.weights.calls.get(&(x, mmap)), None);
+        let kill = x.syscall_nr("kill").unwrap();
+        assert_eq!(p.weights.arg_values(x, kill), [(1, u64::MAX, 1.0)]);
+        // The built-in profile has them, adding up to at most the call counts.
+        let b = Weights::builtin(&[x]);
+        let shares = b.arg_values(x, futex);
+        assert!(
+            shares.iter().any(|v| v.1 == 0x81 && v.2 > 0.5),
+            "{shares:?}"
+        );
+        for &(_, nr, i) in b.values.keys() {
+            let sum: f64 = b
+                .arg_values(x, nr)
+                .iter()
+                .filter(|v| v.0 == i)
+                .map(|v| v.2)
+                .sum();
+            assert!(sum <= 1.0 + 1e-9, "{nr} arg{i}: {sum}");
+        }
+        // Without value lines, no values.
+        assert!(Weights::default().arg_values(x, futex).is_empty());
+    }
+
+    #[test]
+    fn value_line_errors_are_located() {
+        let x = [Arch::X86_64];
+        for (text, want) in [
+            (
+                "futex 10
+futex arg1=0x81
+",
+                "line 2: expected a count after 'arg1=0x81'",
+            ),
+            (
+                "futex arg6=1 5
+",
+                "line 1: 'arg6=1': no argument 6 (a syscall has arguments 0 to 5)",
+            ),
+            (
+                "# c
+read 1
+futex arg1=zz 5
+",
+                "line 3: 'arg1=zz': 'zz' is not an argument value (a 64-bit number, decimal or 0x hex)",
+            ),
+            (
+                "futex arg1= 5
+",
+                "line 1: 'arg1=': '' is not an argument value (a 64-bit number, decimal or 0x hex)",
+            ),
+            (
+                "futex op=1 5
+",
+                "line 1: expected `argN=VALUE` (N from 0 to 5) between the name and the count, \
+                 found 'op=1'",
+            ),
+            (
+                "futex arg1=1 lots
+",
+                "line 1: 'lots' is not a count (a number of calls, 0 or more)",
+            ),
+            (
+                "futex arg1=0x10000000000000000 5
+",
+                "line 1: 'arg1=0x10000000000000000': '0x10000000000000000' is not an argument \
+                 value (a 64-bit number, decimal or 0x hex)",
+            ),
+            ("read 5 6
+", "line 1: expected `NAME COUNT`, found '6' after the count"),
+        ] {
+            let e = Weights::read_profile(text, &x).unwrap_err();
+            assert_eq!(e.to_string(), want, "{text:?}");
+        }
+        // `kill arg…` starts a table, not a policy; an unknown name is a warning.
+        let p = Weights::read_profile(
+            "kill arg1=9 5
+frob arg0=1 3
+",
+            &x,
+        )
+        .unwrap();
+        assert_eq!(
+            p.warnings[0],
+            "a syscall name not on the target architecture (x86_64), ignored: 'frob'"
+        );
+        // `from_mix` skips what `read_profile` rejects.
+        let (w, _) = Weights::from_mix(
+            "futex arg9=1 5
+futex arg1=1 5
+",
+            &x,
+        );
+        assert_eq!(w.values.len(), 1);
     }
 }

@@ -8,7 +8,7 @@
 //!   their bounds into classes on which each predicate is constant; each class continues
 //!   with its predicates replaced by their values, neighbouring classes that end in the
 //!   same node merge, and one `ld` with a `jeq`/`jge` dispatch ([`super::dispatch`])
-//!   chooses between them;
+//!   chooses between them (laid out for the word's value shares, when there are any);
 //! - otherwise (bit masks) it expands on the first mask predicate alone, true and false,
 //!   replacing every predicate on the word whose value that implies
 //!   ([`WordTest::implies`]).
@@ -22,8 +22,9 @@ use super::{arg_offsets, dispatch};
 use crate::arch::Arch;
 use crate::bpf::insn::{BPF_JEQ, BPF_JSET};
 use crate::compile::dag::{Dag, NodeId};
+use crate::compile::weights::ArgValues;
 use crate::ir::Decision;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::rc::Rc;
 
 /// Formula nodes visited at most, keeping compile time in check: a value set of n values
@@ -76,7 +77,14 @@ fn simplify(r: Rules) -> Rules {
 }
 
 /// The diagram for `d`, or `None` when it would take more than `node_budget` new nodes.
-pub fn decision(dag: &mut Dag, arch: Arch, d: &Decision, node_budget: usize) -> Option<NodeId> {
+/// `values` (shares of the calls per argument value, possibly none) lay out the dispatches.
+pub fn decision(
+    dag: &mut Dag,
+    arch: Arch,
+    d: &Decision,
+    node_budget: usize,
+    values: &ArgValues,
+) -> Option<NodeId> {
     let rules = Rules {
         rules: d
             .rules
@@ -90,8 +98,9 @@ pub fn decision(dag: &mut Dag, arch: Arch, d: &Decision, node_budget: usize) -> 
         arch,
         dag,
         memo: HashMap::new(),
-        node_limit: start + node_budget,
+        node_limit: start.saturating_add(node_budget),
         work_left: WORK_BUDGET,
+        hot: word_shares(arch, values),
     };
     b.build(simplify(rules))
 }
@@ -124,8 +133,37 @@ fn word(arch: Arch, r: &Rules, preds: &[&Pred]) -> Option<u32> {
     best.or_else(|| waits_for(first.first()?.off))
 }
 
+/// Per word offset, the share of the calls with each value of that word, hottest first: an
+/// argument's value shares projected on its low word and on its high word.
+fn word_shares(arch: Arch, values: &ArgValues) -> HashMap<u32, Vec<(u32, f64)>> {
+    let mut by_word: HashMap<u32, BTreeMap<u32, f64>> = HashMap::new();
+    for &(i, v, share) in values {
+        let (lo, hi) = arg_offsets(arch, i);
+        *by_word
+            .entry(lo)
+            .or_default()
+            .entry(v as u32)
+            .or_insert(0.0) += share;
+        *by_word
+            .entry(hi)
+            .or_default()
+            .entry((v >> 32) as u32)
+            .or_insert(0.0) += share;
+    }
+    by_word
+        .into_iter()
+        .map(|(off, m)| {
+            let mut v: Vec<(u32, f64)> = m.into_iter().collect();
+            v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            (off, v)
+        })
+        .collect()
+}
+
 struct Builder<'a> {
     arch: Arch,
+    /// Value shares per word offset ([`word_shares`]).
+    hot: HashMap<u32, Vec<(u32, f64)>>,
     dag: &'a mut Dag,
     memo: HashMap<Rules, NodeId>,
     /// `dag.len()` may not exceed this.
@@ -221,7 +259,10 @@ impl Builder<'_> {
         if segs.len() == 1 {
             return Some(segs[0].1);
         }
-        let d = dispatch::segments(self.dag, &segs);
+        let d = match self.hot.get(&off) {
+            Some(hot) => dispatch::segments_weighted(self.dag, &segs, hot),
+            None => dispatch::segments(self.dag, &segs),
+        };
         Some(self.dag.load(off, d))
     }
 }

@@ -18,7 +18,10 @@
 //! budget of 4 × the sequential program's length + 256 new nodes, and also when, emitted on
 //! its own, the sequential program is strictly shorter and its longest path is no longer
 //! than the diagram's (what the filter pays per call is bounded by the longest path; size
-//! only counts against the 4096-instruction limit).
+//! only counts against the 4096-instruction limit). That choice is made between unweighted
+//! programs; when the diagram wins and the profile gives value shares for the call's
+//! arguments ([`ArgValues`]), the diagram is built again with its dispatches laid out for
+//! them (hot values first, each dispatch's longest path at most [`dispatch::SLACK`] longer).
 
 mod diagram;
 mod dispatch;
@@ -32,6 +35,7 @@ use super::dag::{Dag, NodeId};
 use super::emit;
 use crate::arch::Arch;
 use crate::bpf::Insn;
+use crate::compile::weights::ArgValues;
 use crate::ir::Decision;
 
 /// Offsets of the (low, high) words of argument `i` in `seccomp_data`.
@@ -44,23 +48,25 @@ pub fn arg_offsets(arch: Arch, i: u8) -> (u32, u32) {
     }
 }
 
-/// The graph for a decision: rules tested in order, first match wins.
-pub fn decision(dag: &mut Dag, arch: Arch, d: &Decision) -> NodeId {
+/// The graph for a decision: rules tested in order, first match wins. `values` (empty:
+/// none) are the shares of the calls per argument value the dispatches are laid out for.
+pub fn decision(dag: &mut Dag, arch: Arch, d: &Decision, values: &ArgValues) -> NodeId {
     let seq = sequential::decision(dag, arch, d);
     let seq_prog = emit::emit(dag, seq);
     let budget = 4 * seq_prog.len() + 256;
-    let Some(dd) = diagram::decision(dag, arch, d, budget) else {
+    let Some(dd) = diagram::decision(dag, arch, d, budget, &Vec::new()) else {
         return seq;
     };
-    if dd == seq {
+    if dd != seq {
+        let dd_prog = emit::emit(dag, dd);
+        if seq_prog.len() < dd_prog.len() && longest_path(&seq_prog) <= longest_path(&dd_prog) {
+            return seq;
+        }
+    }
+    if values.is_empty() {
         return dd;
     }
-    let dd_prog = emit::emit(dag, dd);
-    if seq_prog.len() < dd_prog.len() && longest_path(&seq_prog) <= longest_path(&dd_prog) {
-        seq
-    } else {
-        dd
-    }
+    diagram::decision(dag, arch, d, budget, values).unwrap_or(dd)
 }
 
 /// The most instructions one run of `prog` executes (jumps only go forward).

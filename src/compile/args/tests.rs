@@ -4,6 +4,7 @@ use crate::ir::{Atom, Cond, CondRule, Origin, Ruling, Test};
 use crate::policy::ast::Action;
 use crate::policy::Policy;
 
+use crate::compile::weights::ArgValues;
 use crate::test_rng::Rng;
 
 const VALUES: &[u64] = &[
@@ -211,12 +212,158 @@ fn random_decisions_compile_to_equivalent_code() {
         };
         let p = combinations(&mut rng, &probes(&d));
         let mut dag = Dag::default();
-        let dd = diagram::decision(&mut dag, arch, &d, usize::MAX).expect("within budget");
+        let dd =
+            diagram::decision(&mut dag, arch, &d, usize::MAX, &Vec::new()).expect("within budget");
         check(&emit::emit(&dag, dd), arch, &d, &p, "diagram");
         let seq = sequential::decision(&mut dag, arch, &d);
         check(&emit::emit(&dag, seq), arch, &d, &p, "sequential");
-        let chosen = decision(&mut dag, arch, &d);
+        let chosen = decision(&mut dag, arch, &d, &Vec::new());
         check(&emit::emit(&dag, chosen), arch, &d, &p, "chosen");
+    }
+}
+
+/// Random value shares over the values a decision tests (and around them): up to four
+/// values on each of a few arguments, shares adding up to at most 1.
+fn random_values(rng: &mut Rng, probes: &[Vec<u64>]) -> ArgValues {
+    let mut out = ArgValues::new();
+    for (arg, values) in probes.iter().enumerate() {
+        if rng.below(3) == 0 {
+            continue;
+        }
+        let mut left = 1.0;
+        let mut picked: Vec<u64> = (0..1 + rng.below(4)).map(|_| rng.pick(values)).collect();
+        picked.sort_unstable();
+        picked.dedup();
+        for v in picked {
+            let share = left * (rng.below(100) as f64 + 1.0) / 100.0;
+            left -= share;
+            out.push((arg as u8, v, share));
+        }
+    }
+    out
+}
+
+/// With random value shares, the weighted diagram and the choice still decide exactly
+/// like `Decision::decide`, and each weighted dispatch's longest path stays within the
+/// slack of the unweighted one's (so the whole check's, summed over the words a path
+/// dispatches on, within that many times the slack).
+#[test]
+fn random_decisions_with_value_shares_compile_to_equivalent_code() {
+    let mut rng = Rng(0x7a1e_5eed_0ddb_a115);
+    for n in 0..400 {
+        let d = random_decision(&mut rng);
+        let arch = if n % 2 == 0 {
+            Arch::X86_64
+        } else {
+            Arch::S390x
+        };
+        let probes = probes(&d);
+        let values = random_values(&mut rng, &probes);
+        let p = combinations(&mut rng, &probes);
+        let mut dag = Dag::default();
+        let plain = diagram::decision(&mut dag, arch, &d, usize::MAX, &Vec::new()).unwrap();
+        let dd = diagram::decision(&mut dag, arch, &d, usize::MAX, &values).unwrap();
+        let prog = emit::emit(&dag, dd);
+        check(&prog, arch, &d, &p, "weighted diagram");
+        // 12 words at most: 6 arguments, two words each.
+        let bound = longest_path(&emit::emit(&dag, plain)) + 12 * dispatch::SLACK as usize;
+        assert!(longest_path(&prog) <= bound, "{values:?}\n{d:#?}");
+        let chosen = decision(&mut dag, arch, &d, &values);
+        check(&emit::emit(&dag, chosen), arch, &d, &p, "weighted choice");
+    }
+}
+
+/// The dispatch on its own: random segments and random hot values (some outside every
+/// segment's start, some in wide segments), every value of interest decided as without
+/// weights, within the slack.
+#[test]
+fn weighted_dispatch_sends_every_value_where_the_segments_do() {
+    let mut rng = Rng(0xd15b_a7c4_0000_0001);
+    for _ in 0..500 {
+        let mut dag = Dag::default();
+        let ends: Vec<NodeId> = (0..4).map(|k| dag.ret(k)).collect();
+        let mut starts: Vec<u32> = (0..1 + rng.below(20))
+            .map(|_| rng.next() as u32 % 64)
+            .collect();
+        starts.push(rng.pick(&[0u32, 3]));
+        starts.sort_unstable();
+        starts.dedup();
+        let mut segs: Vec<(u32, NodeId)> = Vec::new();
+        for st in starts {
+            let node = ends[rng.below(ends.len())];
+            if segs.last().map(|l| l.1) != Some(node) {
+                segs.push((st, node));
+            }
+        }
+        let hot: Vec<(u32, f64)> = (0..rng.below(6))
+            .map(|_| (rng.next() as u32 % 70, (rng.below(30) + 1) as f64 / 100.0))
+            .collect();
+        let plain = dispatch::segments(&mut dag, &segs);
+        let weighted = dispatch::segments_weighted(&mut dag, &segs, &hot);
+        assert!(dag.height(weighted) <= dag.height(plain) + dispatch::SLACK);
+        let (plain, weighted) = (emit::emit(&dag, plain), emit::emit(&dag, weighted));
+        for x in segs[0].0..80 {
+            let data = SeccompData {
+                nr: x,
+                arch: 0,
+                instruction_pointer: 0,
+                args: [0; 6],
+            };
+            let (a, b) = (run(&plain, &data).unwrap(), run(&weighted, &data).unwrap());
+            assert_eq!(a.ret, b.ret, "{x}: {segs:?} {hot:?}");
+        }
+    }
+}
+
+/// A hot value runs fewer instructions with the shares than without, and the longest path
+/// is at most the slack longer; the program decides the same.
+#[test]
+fn a_hot_value_runs_fewer_instructions() {
+    let text =
+        "default deny\nallow futex if futex_op in {0, 1, 4, 5, 128, 129, 132, 133, 137, 393}\n\
+                allow ioctl if request in {0x5401, 0x5413, 0x5421, 0xae01, 0xae03, 0xae41, \
+                0xae80, 0x4040ae46, 0x8090ae81, 0x4090ae82, 0xc008ae88}\n";
+    let p = Policy::parse("t.policy", &format!("arch x86_64\n{text}")).unwrap();
+    let calls = "futex 1000\nioctl 1000\n";
+    let profile =
+        format!("{calls}futex arg1=0x81 700\nfutex arg1=0x89 100\nioctl arg1=0x5401 900\n");
+    let compile = |t: &str| {
+        let (weights, _) = crate::compile::Weights::from_mix(t, &[Arch::X86_64]);
+        crate::compile::compile(&p.resolved, &crate::compile::Options { weights }).unwrap()
+    };
+    let (with, without) = (compile(&profile), compile(calls));
+    // Instructions from the first argument load on (the number tree may differ too).
+    let run_on = |prog: &crate::compile::Program, name: &str, args: [u64; 6]| {
+        let nr = Arch::X86_64.syscall_nr(name).unwrap();
+        let data = SeccompData {
+            nr,
+            arch: Arch::X86_64.audit_arch(),
+            instruction_pointer: 0,
+            args,
+        };
+        let out = run(&prog.insns, &data).unwrap();
+        assert_eq!(
+            out.ret,
+            p.resolved.decide(data.arch, nr, &args).action.ret_value()
+        );
+        argument_path(prog, nr, args)
+    };
+    for (name, hot) in [("futex", 0x81), ("ioctl", 0x5401)] {
+        let args = [0, hot, 0, 0, 0, 0];
+        let (w, n) = (run_on(&with, name, args), run_on(&without, name, args));
+        assert!(w < n, "{name} {hot:#x}: {w} with the shares, {n} without");
+        let longest = |prog: &crate::compile::Program| {
+            [0, 4, 133, 393, 0xae41, 0xc008ae88, 7, 0x8000_0000, u64::MAX]
+                .into_iter()
+                .map(|cold| run_on(prog, name, [0, cold, 0, 0, 0, 0]))
+                .max()
+                .unwrap()
+        };
+        let (w, n) = (longest(&with), longest(&without));
+        assert!(
+            w <= n + dispatch::SLACK as usize,
+            "{name}: longest {w} with the shares, {n} without"
+        );
     }
 }
 
@@ -246,26 +393,39 @@ fn argument_path(prog: &crate::compile::Program, nr: u32, args: [u64; 6]) -> usi
     out.path.iter().skip_while(|i| !is_arg_load(i)).count()
 }
 
+/// Compiled without a profile: the argument checks laid out for their longest path.
+fn unweighted(arch: Arch, text: &str) -> crate::compile::Program {
+    let p = Policy::parse("t.policy", &format!("arch {arch}\n{text}")).unwrap();
+    crate::compile::compile(&p.resolved, &Default::default()).unwrap()
+}
+
 #[test]
 fn alternatives_sharing_words_test_each_word_once() {
-    let prog = x86_64(
-        "default deny\nallow mmap if (arg2 == 0 && arg3 == 0x22) || (arg2 == 3 && arg3 == 0x22) \
-         || (arg2 == 3 && arg3 == 0x4022) || (arg2 == 1 && arg3 == 2) || (arg2 == 3 && arg3 == 1)\n",
-    );
+    let text = "default deny\nallow mmap if (arg2 == 0 && arg3 == 0x22) || (arg2 == 3 && arg3 == 0x22) \
+         || (arg2 == 3 && arg3 == 0x4022) || (arg2 == 1 && arg3 == 2) || (arg2 == 3 && arg3 == 1)\n";
     let nr = Arch::X86_64.syscall_nr("mmap").unwrap();
-    let mut worst = 0;
-    for a2 in [0, 1, 2, 3, 4] {
-        for a3 in [0, 1, 2, 0x22, 0x4022] {
-            worst = worst.max(argument_path(&prog, nr, [0, 0, a2, a3, 0, 0]));
+    let worst = |prog: &crate::compile::Program| {
+        let mut worst = 0;
+        for a2 in [0, 1, 2, 3, 4] {
+            for a3 in [0, 1, 2, 0x22, 0x4022] {
+                worst = worst.max(argument_path(prog, nr, [0, 0, a2, a3, 0, 0]));
+            }
         }
-    }
+        worst
+    };
     // Both high words (ld, jeq 0 each), ld arg2, up to three jeq, ld arg3, up to three jeq,
     // ret; the sequential translation took up to 34 here.
-    assert!(
-        worst <= 13,
-        "{worst} instructions on the longest argument path"
-    );
+    let prog = unweighted(Arch::X86_64, text);
+    let w = worst(&prog);
+    assert!(w <= 13, "{w} instructions on the longest argument path");
     assert!(argument_path(&prog, nr, [0, 0, 3, 0x22, 0, 0]) <= 10);
+    // The built-in profile's value shares for prot and flags: each of the two dispatches
+    // may take the slack.
+    let w = worst(&x86_64(text));
+    assert!(
+        w <= 13 + 2 * dispatch::SLACK as usize,
+        "{w} with the built-in profile"
+    );
     // The same on 32-bit parameters: no high words.
     let prog = on(
         Arch::I386,
