@@ -106,20 +106,35 @@ pub fn decision(
 }
 
 /// The word to branch on: of those the first rule tests, the one with the fewest distinct
-/// predicates in all rules (fewest branches; a high word compared with 0 everywhere goes
-/// first), the earliest on ties. A low word waits while its high word is still tested
-/// anywhere: every 64-bit comparison then reads high word first, the shape the decompiler
-/// recognises. `None` only if the first rule's condition is constant, which simplified
-/// rules rule out.
+/// predicates in all rules (fewest branches), the earliest on ties — except that a high
+/// word every rule compares with one value (`hi == 0` of `prot == 3`) goes last: only the
+/// calls that the low words let through need it, and most calls are decided by the low
+/// word alone. A low word waits while its high word is compared with `>` anywhere: a 64-bit
+/// range then reads high word first, a shape the decompiler writes back as one comparison.
+/// `None` only if the first rule's condition is constant, which simplified rules rule out.
 fn word(arch: Arch, r: &Rules, preds: &[&Pred]) -> Option<u32> {
     let mut tests: HashMap<u32, HashSet<WordTest>> = HashMap::new();
     for p in preds {
         tests.entry(p.off).or_default().insert(p.test);
     }
-    // The high word a low word waits for.
+    let words = |off: u32| arg_offsets(arch, ((off - 16) / 8) as u8);
+    // The high word a low word waits for: one compared with `>`.
     let waits_for = |off: u32| {
-        let (lo, hi) = arg_offsets(arch, ((off - 16) / 8) as u8);
-        (off == lo && tests.contains_key(&hi)).then_some(hi)
+        let (lo, hi) = words(off);
+        let ranged = tests
+            .get(&hi)
+            .is_some_and(|t| t.iter().any(|t| matches!(t, WordTest::Gt(_))));
+        (off == lo && ranged).then_some(hi)
+    };
+    // A guard: a high word every rule compares with the same value (0, mostly). Only the
+    // calls a low word lets through need it, so it goes last.
+    let guard = |off: u32| {
+        let (lo, hi) = words(off);
+        off == hi
+            && lo != hi
+            && tests
+                .get(&off)
+                .is_some_and(|t| t.len() == 1 && t.iter().all(|t| matches!(t, WordTest::Eq(_))))
     };
     let mut first: Vec<&Pred> = Vec::new();
     r.rules.first()?.0.preds(&mut first);
@@ -128,7 +143,7 @@ fn word(arch: Arch, r: &Rules, preds: &[&Pred]) -> Option<u32> {
         .iter()
         .map(|p| p.off)
         .filter(|&off| waits_for(off).is_none())
-        .min_by_key(|off| tests.get(off).map_or(0, HashSet::len));
+        .min_by_key(|&off| (guard(off), tests.get(&off).map_or(0, HashSet::len)));
     // The first rule tests only low words whose high words later rules test.
     best.or_else(|| waits_for(first.first()?.off))
 }

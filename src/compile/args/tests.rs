@@ -457,31 +457,51 @@ fn an_interval_of_values_is_two_comparisons() {
     }
 }
 
-#[test]
-fn a_low_word_waits_for_its_high_word() {
-    // The first rule tests only the low word of arg0; the second tests its high word too.
-    let prog =
-        x86_64("default allow\nerrno 1 lseek if arg0 & 1\nerrno 2 lseek if arg0 == 0x100000000\n");
-    let nr = Arch::X86_64.syscall_nr("lseek").unwrap();
-    let loads: Vec<u32> = {
-        let data = SeccompData {
-            nr,
-            arch: Arch::X86_64.audit_arch(),
-            instruction_pointer: 0,
-            args: [1 << 32, 0, 0, 0, 0, 0],
-        };
-        let out = run(&prog.insns, &data).unwrap();
-        assert_eq!(out.ret, crate::bpf::ret::ERRNO | 2);
-        out.path
-            .iter()
-            .map(|&i| prog.insns[i])
-            .filter(|i| i.class() == crate::bpf::insn::BPF_LD && i.k >= 16)
-            .map(|i| i.k)
-            .collect()
+/// The argument words `prog` loads for a call of `nr` with `args`, in order, and its result.
+fn loads(prog: &crate::compile::Program, nr: u32, args: [u64; 6]) -> (Vec<u32>, u32) {
+    let data = SeccompData {
+        nr,
+        arch: Arch::X86_64.audit_arch(),
+        instruction_pointer: 0,
+        args,
     };
+    let out = run(&prog.insns, &data).unwrap();
+    let words = out
+        .path
+        .iter()
+        .map(|&i| prog.insns[i])
+        .filter(|i| i.class() == crate::bpf::insn::BPF_LD && i.k >= 16)
+        .map(|i| i.k)
+        .collect();
+    (words, out.ret)
+}
+
+#[test]
+fn a_low_word_waits_for_its_high_word_in_a_range() {
+    // The first rule tests only the low word of arg0; the second a 64-bit range, which
+    // reads as one comparison only high word first (what the decompiler writes back).
+    let prog =
+        x86_64("default allow\nerrno 1 lseek if arg0 & 1\nerrno 2 lseek if arg0 > 0x100000000\n");
+    let nr = Arch::X86_64.syscall_nr("lseek").unwrap();
+    let (words, ret) = loads(&prog, nr, [2 << 32, 0, 0, 0, 0, 0]);
+    assert_eq!(ret, crate::bpf::ret::ERRNO | 2);
     assert_eq!(
-        loads,
+        words,
         vec![20, 16],
         "high word first, then the low word, once each"
     );
+}
+
+#[test]
+fn a_high_word_every_rule_compares_with_zero_is_tested_last() {
+    // `prot == 3` is `hi == 0 && lo == 3`: a call whose low word already fails never
+    // loads the high word.
+    let prog = x86_64("default allow\nerrno 1 mprotect if prot == 3\n");
+    let nr = Arch::X86_64.syscall_nr("mprotect").unwrap();
+    let (words, ret) = loads(&prog, nr, [0, 0, 1, 0, 0, 0]);
+    assert_eq!((words, ret), (vec![32], crate::bpf::ret::ALLOW));
+    let (words, ret) = loads(&prog, nr, [0, 0, 3, 0, 0, 0]);
+    assert_eq!((words, ret), (vec![32, 36], crate::bpf::ret::ERRNO | 1));
+    let (words, ret) = loads(&prog, nr, [0, 0, 3 | 1 << 32, 0, 0, 0]);
+    assert_eq!((words, ret), (vec![32, 36], crate::bpf::ret::ALLOW));
 }
