@@ -111,8 +111,12 @@ pub fn decision(
 /// calls that the low words let through need it, and most calls are decided by the low
 /// word alone. A low word waits while its high word is compared with `>` anywhere: a 64-bit
 /// range then reads high word first, a shape the decompiler writes back as one comparison.
+/// With value shares, a word whose common values decide the call at once (`escape`: the
+/// share of calls for which no rule is left after the dispatch on it) comes before the
+/// others: an allow-list of `prot`/`flags` pairs rejects the common `flags` values of calls
+/// it refuses without looking at `prot`.
 /// `None` only if the first rule's condition is constant, which simplified rules rule out.
-fn word(arch: Arch, r: &Rules, preds: &[&Pred]) -> Option<u32> {
+fn word(arch: Arch, r: &Rules, preds: &[&Pred], escape: impl Fn(u32) -> f64) -> Option<u32> {
     let mut tests: HashMap<u32, HashSet<WordTest>> = HashMap::new();
     for p in preds {
         tests.entry(p.off).or_default().insert(p.test);
@@ -138,12 +142,19 @@ fn word(arch: Arch, r: &Rules, preds: &[&Pred]) -> Option<u32> {
     };
     let mut first: Vec<&Pred> = Vec::new();
     r.rules.first()?.0.preds(&mut first);
-    // `min_by_key` keeps the first of equal keys.
+    let key = |off: u32| (guard(off), tests.get(&off).map_or(0, HashSet::len));
+    // `min_by` keeps the first of equal keys.
     let best = first
         .iter()
         .map(|p| p.off)
         .filter(|&off| waits_for(off).is_none())
-        .min_by_key(|&off| (guard(off), tests.get(&off).map_or(0, HashSet::len)));
+        .map(|off| (off, escape(off)))
+        .min_by(|a, b| {
+            (key(a.0).0.cmp(&key(b.0).0))
+                .then(b.1.total_cmp(&a.1))
+                .then(key(a.0).1.cmp(&key(b.0).1))
+        })
+        .map(|(off, _)| off);
     // The first rule tests only low words whose high words later rules test.
     best.or_else(|| waits_for(first.first()?.off))
 }
@@ -201,7 +212,8 @@ impl Builder<'_> {
         for (f, _) in &r.rules {
             f.preds(&mut preds);
         }
-        let off = word(self.arch, &r, &preds)?;
+        let escape = |off: u32| self.escape(&r, off);
+        let off = word(self.arch, &r, &preds, escape)?;
         let on_word: Vec<WordTest> = preds
             .iter()
             .filter(|p| p.off == off)
@@ -219,6 +231,22 @@ impl Builder<'_> {
         }
         self.memo.insert(r, node);
         Some(node)
+    }
+
+    /// The share of the calls (by the word's recorded values) that a dispatch on the word
+    /// at `off` decides outright: no rule is left once its value is known.
+    fn escape(&self, r: &Rules, off: u32) -> f64 {
+        let Some(values) = self.hot.get(&off) else {
+            return 0.0;
+        };
+        values
+            .iter()
+            .filter(|&&(v, _)| {
+                let known = |p: &Pred| (p.off == off).then(|| p.test.holds(v));
+                r.substitute(&known).rules.is_empty()
+            })
+            .map(|&(_, share)| share)
+            .sum()
     }
 
     /// Shannon expansion on the mask test `t` of the word at `off`.

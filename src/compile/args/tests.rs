@@ -505,3 +505,40 @@ fn a_high_word_every_rule_compares_with_zero_is_tested_last() {
     let (words, ret) = loads(&prog, nr, [0, 0, 3 | 1 << 32, 0, 0, 0]);
     assert_eq!((words, ret), (vec![32, 36], crate::bpf::ret::ALLOW));
 }
+
+/// With value shares, the word whose common values refuse the call at once is examined
+/// first: a refused `flags` value costs one load, not two.
+#[test]
+fn the_word_that_decides_most_calls_goes_first() {
+    let text = "arch x86_64\ndefault deny\n\
+                allow mmap if (prot == 1 && flags == 2) || (prot == 3 && flags == 0x22)\n";
+    let p = Policy::parse("t.policy", text).unwrap();
+    let calls = "mmap 1000\n";
+    let profile = format!(
+        "{calls}mmap arg2=1 500\nmmap arg2=3 500\nmmap arg3=0x812 800\nmmap arg3=0x22 200\n"
+    );
+    let compile = |t: &str| {
+        let (weights, _) = crate::compile::Weights::from_mix(t, &[Arch::X86_64]);
+        crate::compile::compile(&p.resolved, &crate::compile::Options { weights }).unwrap()
+    };
+    let nr = Arch::X86_64.syscall_nr("mmap").unwrap();
+    let refused = [0, 4096, 1, 0x812, 0, 0];
+    let (words, ret) = loads(&compile(&profile), nr, refused);
+    assert_eq!((words, ret), (vec![40], crate::bpf::ret::ERRNO | 1));
+    // Without the values, `prot` (the first rule's first word) comes first.
+    let (words, _) = loads(&compile(calls), nr, refused);
+    assert_eq!(words, vec![32, 40]);
+    for args in [
+        [0, 0, 1, 2, 0, 0],
+        [0, 0, 3, 0x22, 0, 0],
+        [0, 0, 3, 2, 0, 0],
+        refused,
+    ] {
+        let (_, ret) = loads(&compile(&profile), nr, args);
+        let want = p
+            .resolved
+            .decide(Arch::X86_64.audit_arch(), nr, &args)
+            .action;
+        assert_eq!(ret, want.ret_value(), "{args:x?}");
+    }
+}
