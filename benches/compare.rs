@@ -13,8 +13,9 @@
 //! JSON the way moby and runc do it ([`docker_libseccomp`]).
 //!
 //! Columns: sysgate with the built-in profile (`src/compile/mix.tsv`: call counts and
-//! argument values), with its call counts only (the layout before argument values were
-//! recorded), with no profile; libseccomp levels 1 and 2.
+//! argument values), the same laid out for the kernel's action cache (`--for-action-cache`:
+//! its "cached = 0" row is what such a kernel runs), with no profile; libseccomp levels 1
+//! and 2.
 //!
 //! Per policy it prints program size, the size of the eBPF the kernel makes of it
 //! (`sysgate::analyze::cost::ebpf_size`, the kernel's conversion rules), BPF instructions
@@ -1268,13 +1269,6 @@ fn main() {
         weights: weights.clone(),
     };
     let plain = Options::default();
-    // The profile without its argument values: the layout before they were recorded.
-    let calls_only = Options {
-        weights: Weights {
-            values: Default::default(),
-            ..weights.clone()
-        },
-    };
     let have_lib = libseccomp_known(&["read"]).is_some();
     if !have_lib {
         eprintln!("libseccomp (python3-seccomp) not available: sysgate columns only");
@@ -1364,6 +1358,11 @@ fn main() {
     let mut sums = Vec::new();
     for case in &cases {
         let policy = &case.policy;
+        // `--for-action-cache`: the layout for kernels whose action cache serves the
+        // unconditional allows (the "cached = 0" row is what such a kernel runs).
+        let for_cache = Options {
+            weights: weights.clone().for_action_cache(policy),
+        };
         let mut cols = vec![
             Column {
                 name: "sysgate",
@@ -1373,11 +1372,11 @@ fn main() {
                 compile_s: sysgate_time(policy, &with_mix),
             },
             Column {
-                name: "sysgate, no values",
-                prog: sysgate::compile::compile(policy, &calls_only)
+                name: "sysgate, for cache",
+                prog: sysgate::compile::compile(policy, &for_cache)
                     .expect("compiles")
                     .insns,
-                compile_s: sysgate_time(policy, &calls_only),
+                compile_s: sysgate_time(policy, &for_cache),
             },
             Column {
                 name: "sysgate, no mix",

@@ -498,3 +498,50 @@ fn value_lines_shorten_the_hot_values_path() {
     );
     assert!(!out.exists());
 }
+
+/// `--for-action-cache`: an argument-checked call (which the kernel's action cache cannot
+/// serve) gets a shorter path than with the plain layout, and an unconditionally allowed
+/// hot call (which the cache serves, so it never runs the filter there) a longer one; the
+/// filter decides exactly the same, and every command that compiles takes the flag.
+#[test]
+fn for_action_cache_shortens_the_calls_that_run_the_filter() {
+    let dir = tmpdir("cache");
+    let policy = write(
+        &dir,
+        "vmm.policy",
+        "default deny\nallow read write close newfstatat openat mmap\n\
+         allow futex if futex_op in {0x80, 0x81}\n",
+    );
+    let plain = compile(&dir, &policy, &[]);
+    let cached = compile(&dir, &policy, &["--for-action-cache"]);
+    let futex = |prog: &[Insn]| {
+        let nr = Arch::X86_64.syscall_nr("futex").unwrap();
+        run(prog, &data(Arch::X86_64, nr, [0, 0x81, 0, 0, 0, 0]))
+            .unwrap()
+            .executed
+    };
+    assert!(
+        futex(&cached) < futex(&plain),
+        "futex: {} with --for-action-cache, {} without",
+        futex(&cached),
+        futex(&plain)
+    );
+    assert!(executed(&cached, "newfstatat") > executed(&plain, "newfstatat"));
+    assert_same_decisions(&plain, &cached, "--for-action-cache");
+    for args in [
+        vec![
+            "explain",
+            &policy,
+            "futex",
+            "0",
+            "0x81",
+            "--for-action-cache",
+        ],
+        vec!["check", &policy, "--for-action-cache"],
+        vec!["export", &policy, "--to", "crun", "--for-action-cache"],
+        vec!["run", "--for-action-cache", "--", "true"],
+    ] {
+        let o = sysgate(&args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    }
+}

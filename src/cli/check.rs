@@ -33,7 +33,7 @@ pub fn cmd_check(a: CheckArgs) -> Res {
     let mut profile_error = None;
     let mut profile_warnings = Vec::new();
     let compiled = match policy {
-        Some(p) => match a.mix.load(&p.resolved.arches()) {
+        Some(p) => match a.mix.load(p) {
             Ok((opts, warnings)) => {
                 if a.json {
                     profile_warnings = warnings;

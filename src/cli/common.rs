@@ -33,6 +33,13 @@ pub struct MixOpt {
     /// or bwrap, which carry BPF)
     #[arg(long, value_name = "FILE|none")]
     pub mix: Option<String>,
+    /// Lay the search out for kernels with the seccomp action cache (Linux 5.11 and later):
+    /// there, the calls the policy allows whatever their arguments never run the filter, so
+    /// the short paths go to the calls that still do (argument checks, refused calls). On
+    /// kernels without the cache, and for x32, the other calls then run a few instructions
+    /// more. Never changes what the filter decides
+    #[arg(long)]
+    pub for_action_cache: bool,
 }
 
 impl MixOpt {
@@ -41,10 +48,18 @@ impl MixOpt {
         self.mix.is_some()
     }
 
-    /// The compiler options for `arches`: the profile's weights, printing its warnings.
+    /// Compiles `p` (named `name` in messages) with [`MixOpt::options`]; a policy too long
+    /// for the kernel exits 1.
+    pub fn compile(&self, p: &Policy, name: &str) -> Result<compile::Program, Fail> {
+        let opts = self.options(p)?;
+        p.compile_with(&opts)
+            .map_err(|e| err(format!("{name}: {e}"), 1))
+    }
+
+    /// The compiler options for `p`: the profile's weights, printing its warnings.
     /// An unreadable file exits 3, a malformed one 1 (with the line).
-    pub fn options(&self, arches: &[Arch]) -> Result<compile::Options, Fail> {
-        match self.load(arches) {
+    pub fn options(&self, p: &Policy) -> Result<compile::Options, Fail> {
+        match self.load(p) {
             Ok((opts, warnings)) => {
                 for w in &warnings {
                     eprintln!("sysgate: warning: {w}");
@@ -57,7 +72,8 @@ impl MixOpt {
 
     /// [`MixOpt::options`] without printing: the options and the profile's warnings
     /// (each starting with the file name), or why the profile cannot be used.
-    pub fn load(&self, arches: &[Arch]) -> Result<(compile::Options, Vec<String>), MixError> {
+    pub fn load(&self, p: &Policy) -> Result<(compile::Options, Vec<String>), MixError> {
+        let arches = &p.resolved.arches();
         let (weights, warnings) = match self.mix.as_deref() {
             None => (Weights::builtin(arches), Vec::new()),
             Some("none") => (Weights::default(), Vec::new()),
@@ -77,6 +93,11 @@ impl MixOpt {
                     .collect();
                 (profile.weights, warnings)
             }
+        };
+        let weights = if self.for_action_cache {
+            weights.for_action_cache(&p.resolved)
+        } else {
+            weights
         };
         Ok((compile::Options { weights }, warnings))
     }

@@ -26,10 +26,7 @@ pub struct CompileArgs {
 pub fn cmd_compile(a: CompileArgs) -> Res {
     let arches = parse_arches(&a.arch)?;
     let p = load(&a.policy, arches, true)?;
-    let opts = a.mix.options(&p.resolved.arches())?;
-    let prog = p
-        .compile_with(&opts)
-        .map_err(|e| err(format!("{}: {e}", a.policy), 1))?;
+    let prog = a.mix.compile(&p, &a.policy)?;
     let format = a
         .format
         .unwrap_or(if a.output.is_some() || !std::io::stdout().is_terminal() {

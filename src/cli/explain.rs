@@ -57,10 +57,7 @@ pub fn cmd_explain(a: ExplainArgs) -> Res {
         (None, read_bpf(&a.input)?)
     } else {
         let p = load(&a.input, arches_opt.clone(), false)?;
-        let opts = a.mix.options(&p.resolved.arches())?;
-        let prog = p
-            .compile_with(&opts)
-            .map_err(|e| err(format!("{}: {e}", a.input), 1))?;
+        let prog = a.mix.compile(&p, &a.input)?;
         (Some(p), prog.insns)
     };
     let arches = match (&policy, arches_opt) {

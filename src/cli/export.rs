@@ -45,7 +45,7 @@ pub fn cmd_export(a: ExportArgs) -> Res {
     let arches = parse_arches(&a.arch)?;
     let p = load(&a.policy, arches, true)?;
     let weights = if carries_bpf {
-        Some(a.mix.options(&p.resolved.arches())?.weights)
+        Some(a.mix.options(&p)?.weights)
     } else {
         None
     };

@@ -45,7 +45,8 @@ pub struct RunArgs {
 
 pub fn cmd_run(a: RunArgs) -> Res {
     let p = load(&a.policy, None, false).map_err(|_| Fail(125))?;
-    let opts = a.mix.options(&p.resolved.arches()).map_err(|_| Fail(125))?;
+    // The options serve `--report`'s variant of the policy too.
+    let opts = a.mix.options(&p).map_err(|_| Fail(125))?;
     let prog = p
         .compile_with(&opts)
         .map_err(|e| err(format!("{}: {e}", a.policy), 125))?;

@@ -48,6 +48,11 @@ use std::fmt;
 /// normalised to 1): it orders the cold part of the tree.
 pub const FLOOR: f64 = 1e-5;
 
+/// What a call the kernel's action cache serves weighs, against its count, in
+/// [`Weights::for_action_cache`]: little, but enough to keep those calls ordered among
+/// themselves for kernels without the cache.
+pub const CACHED_SHARE: f64 = 0.01;
+
 /// The built-in call-frequency profile, as `NAME COUNT` lines (see the module notes).
 pub const BUILTIN_MIX: &str = include_str!("mix.tsv");
 
@@ -346,6 +351,42 @@ impl Weights {
             );
         }
         out
+    }
+
+    /// The weights for a kernel with the seccomp action cache (Linux 5.11+), which serves
+    /// the calls `policy` allows whatever their arguments (on every ABI but x32) without
+    /// running the filter: those weigh [`CACHED_SHARE`] of their count, so that the short
+    /// paths go to the calls that still run it, argument checks and refusals. Where the
+    /// cache is missing (older kernels, x32), such a layout costs more instructions than the
+    /// plain one; it never changes a decision.
+    ///
+    /// ```
+    /// use sysgate::compile::{self, Weights};
+    /// use sysgate::policy::Policy;
+    ///
+    /// let p = Policy::parse("p", "arch x86_64\ndefault allow\ndeny futex if futex_op == 9\n").unwrap();
+    /// let plain = Weights::builtin(&p.resolved.arches());
+    /// let cached = plain.clone().for_action_cache(&p.resolved);
+    /// let futex = (sysgate::arch::Arch::X86_64, 202);
+    /// let read = (sysgate::arch::Arch::X86_64, 0);
+    /// assert_eq!(cached.calls[&futex], plain.calls[&futex]);
+    /// assert!(cached.calls[&read] < plain.calls[&read]);
+    /// let opts = compile::Options { weights: cached };
+    /// # let _ = compile::compile(&p.resolved, &opts).unwrap();
+    /// ```
+    pub fn for_action_cache(mut self, policy: &crate::ir::Policy) -> Weights {
+        use crate::policy::ast::Action;
+        for ((arch, nr), w) in self.calls.iter_mut() {
+            let cached = crate::analyze::cost::has_cache(*arch)
+                && policy
+                    .section(*arch)
+                    .and_then(|s| s.syscalls.get(nr))
+                    .is_some_and(|d| d.rules.is_empty() && d.otherwise.action == Action::Allow);
+            if cached {
+                *w *= CACHED_SHARE;
+            }
+        }
+        self
     }
 
     /// The total weight of `arch`, for normalising.
