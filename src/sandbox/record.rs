@@ -87,6 +87,7 @@ pub fn record(command: &[String], opts: RecordOptions) -> Result<(Ended, Recordi
     let old = block_forwarded();
     let pid = spawn::fork(&old)?;
     if pid == 0 {
+        spawn::close_parent_ends(&[&report_rd, &sync_wr]);
         child(&Report(&report_wr), &sync_rd, &old, &filter, &target);
     }
     drop((report_wr, sync_rd));

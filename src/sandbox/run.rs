@@ -211,6 +211,10 @@ fn run_inner(
     let old = block_forwarded();
     let pid = spawn::fork(&old)?;
     if pid == 0 {
+        spawn::close_parent_ends(&[&rd]);
+        if let Some((_, sync_wr)) = &sync {
+            spawn::close_parent_ends(&[sync_wr]);
+        }
         let sync_rd = sync.as_ref().map(|s| &s.0);
         child(
             &Report(&wr),

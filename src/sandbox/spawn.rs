@@ -81,6 +81,16 @@ pub(super) fn fork(old: &libc::sigset_t) -> Result<libc::pid_t, RunError> {
     Ok(pid)
 }
 
+/// In the child: closes the parent's ends of the pipes, so that a read on the child's
+/// own end sees end-of-file if the parent is gone. The `OwnedFd`s are never dropped in the
+/// child, which leaves by `execve` or `_exit`, so nothing is closed twice.
+pub(super) fn close_parent_ends(fds: &[&OwnedFd]) {
+    for fd in fds {
+        // SAFETY: closing a descriptor this process holds; `close` is async-signal-safe.
+        unsafe { libc::close(fd.as_raw_fd()) };
+    }
+}
+
 /// The child's end of the report pipe.
 pub(super) struct Report<'a>(pub &'a OwnedFd);
 
