@@ -350,3 +350,38 @@ fn kernel_versions_parse() {
     assert_eq!(oci::parse_kernel("4.8"), Some((4, 8)));
     assert_eq!(oci::parse_kernel("x"), None);
 }
+
+/// A profile's condition on a 16-bit `mode` is imported on the 16 bits the kernel reads, so
+/// that the policy text means what the imported policy does (a mode with bit 16 set no
+/// longer escapes it), and the importer says so.
+#[test]
+fn mode_conditions_are_imported_on_16_bits_with_a_warning() {
+    let json = r#"{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+        {"names": ["fchmod"], "action": "SCMP_ACT_ERRNO",
+         "args": [{"index": 1, "value": 2541, "op": "SCMP_CMP_EQ"}]},
+        {"names": ["chmod"], "action": "SCMP_ACT_ERRNO",
+         "args": [{"index": 1, "value": 2048, "valueTwo": 2048, "op": "SCMP_CMP_MASKED_EQ"}]},
+        {"names": ["getpid"], "action": "SCMP_ACT_ERRNO",
+         "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_EQ"}]}
+    ]}"#;
+    let imp = import(json, oci::Caps::Docker, x86());
+    let warning = imp
+        .warnings
+        .iter()
+        .find(|w| w.contains("16-bit mode"))
+        .unwrap_or_else(|| panic!("{:?}", imp.warnings));
+    assert!(warning.contains("chmod, fchmod"), "{warning}");
+    assert!(!warning.contains("getpid"), "{warning}");
+    let p = &imp.policy;
+    let fchmod = Arch::X86_64.syscall_nr("fchmod").unwrap();
+    let decide = |mode: u64| p.decide(Arch::X86_64.audit_arch(), fchmod, &[3, mode, 0, 0, 0, 0]);
+    assert_eq!(decide(0o4755).action, Action::Errno(1));
+    assert_eq!(decide(0x1_0000 | 0o4755).action, Action::Errno(1));
+    assert_eq!(decide(0o755).action, Action::Allow);
+    // The text says the same.
+    let t = text::write(p, &["mode".to_string()]);
+    let back =
+        sysgate::policy::Policy::parse("mode.policy", &t).unwrap_or_else(|e| panic!("{e}\n{t}"));
+    let d = differences(p, &back.resolved, &x86());
+    assert!(d.is_empty(), "{}\n{t}", d.join("\n"));
+}

@@ -39,7 +39,7 @@
 
 use crate::arch::{self, Arch};
 use crate::ir::Test;
-use crate::ir::{ArchSection, Atom, Cond, CondRule, Decision, Landlock, Origin, Policy, Ruling};
+use crate::ir::{ArchSection, Cond, CondRule, Decision, Landlock, Origin, Policy, Ruling};
 use crate::policy::ast::Action;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -656,6 +656,26 @@ pub fn import(name: &str, text: &str, opts: &Options) -> Result<Imported, Import
         ));
     }
 
+    let narrowed: BTreeSet<&str> = by_name
+        .iter()
+        .filter(|(n, rules)| {
+            rules.iter().any(|r| {
+                r.conds
+                    .iter()
+                    .any(|c| arches.iter().any(|&a| narrow_arg(a, n, c.0)))
+            })
+        })
+        .map(|(n, _)| n.as_str())
+        .collect();
+    if !narrowed.is_empty() {
+        warnings.push(format!(
+            "conditions on a 16-bit mode ({}) are read on the 16 bits the kernel uses; the \
+             runtime's filter compares the whole word, so there a mode with bit 16 set \
+             escapes them",
+            narrowed.into_iter().collect::<Vec<_>>().join(", ")
+        ));
+    }
+
     let mut sections = Vec::new();
     for &a in &arches {
         let mut syscalls = BTreeMap::new();
@@ -718,17 +738,26 @@ pub fn arg_bits(a: Arch, syscall: &str, index: u8) -> u8 {
         .map_or(a.register_bits(), |p| p.bits.max(32)) as u8
 }
 
+/// Whether argument `index` of `syscall` is narrower than the words the runtimes' filters
+/// compare (a 16-bit `umode_t`).
+fn narrow_arg(a: Arch, syscall: &str, index: u8) -> bool {
+    arch::params(a, syscall)
+        .and_then(|ps| ps.into_iter().find(|p| p.index == index))
+        .is_some_and(|p| p.bits < 32)
+}
+
+/// A profile's conditions on one rule. A condition on a 16-bit `mode` is read on the 16
+/// bits the kernel uses (the caller warns: the runtime's filter compares the whole word, so
+/// there a mode with bit 16 set escapes the rule).
 fn cond_of(a: Arch, syscall: &str, conds: &[(u8, String, u64, u64)]) -> Cond {
     let mut all = Vec::new();
     for (index, op, v, two) in conds {
-        let bits = arg_bits(a, syscall, *index);
-        let atom = |test| {
-            Cond::Atom(Atom {
-                arg: *index,
-                bits,
-                test,
-            })
+        let bits = if narrow_arg(a, syscall, *index) {
+            16
+        } else {
+            arg_bits(a, syscall, *index)
         };
+        let atom = |test| Cond::atom(*index, bits, test);
         let not = |c| Cond::Not(Box::new(c));
         all.push(match op.as_str() {
             "SCMP_CMP_NE" => not(atom(Test::Eq(*v))),
