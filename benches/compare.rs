@@ -597,14 +597,20 @@ fn mix() -> Vec<(SeccompData, f64)> {
             if total <= 0.0 {
                 continue;
             }
+            // The calls with values the mix does not list (each under 0.5%) keep the
+            // typical arguments, rather than being spread over the listed values (which the
+            // layout was made for).
+            let rest = (1.0 - total).max(0.0);
+            let scale = total.max(1.0);
             calls = calls
                 .iter()
                 .flat_map(|&(args, w)| {
-                    of_arg.iter().map(move |&(v, share)| {
+                    let listed = of_arg.iter().map(move |&(v, share)| {
                         let mut args = args;
                         args[usize::from(arg)] = v;
-                        (args, w * share / total)
-                    })
+                        (args, w * share / scale)
+                    });
+                    listed.chain((rest > 0.0).then_some((args, w * rest)))
                 })
                 .collect();
         }

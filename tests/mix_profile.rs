@@ -220,6 +220,25 @@ fn bad_profiles_are_located_errors_and_write_nothing() {
     );
     assert!(!out.exists());
 
+    for (text, line, message) in [
+        (
+            "futex 100\nfutex arg1=1 5 6\n",
+            2,
+            "expected `NAME COUNT`, found '6' after the count '5'",
+        ),
+        (
+            "futex 100\nfutex arg1=1 arg1=2 5\n",
+            2,
+            "'arg1=2': argument 1 twice on one line (one line is one set of calls)",
+        ),
+    ] {
+        let f = write(&dir, "values.tsv", text);
+        let o = sysgate(&["compile", "container", "--mix", &f, "-o", out_s]);
+        assert_eq!(o.status.code(), Some(1));
+        assert_eq!(stderr(&o), format!("sysgate: {f}:{line}: {message}\n"));
+        assert!(!out.exists());
+    }
+
     let short = write(&dir, "short.tsv", "read\n");
     let o = sysgate(&["compile", "container", "--mix", &short, "-o", out_s]);
     assert_eq!(o.status.code(), Some(1));

@@ -21,7 +21,7 @@ pub struct MixOpt {
     /// run fewer instructions: a policy written by `sysgate record` (the counts in its
     /// `# COUNT` comments, per architecture), or a table of `NAME COUNT` lines (`#`
     /// comments), or any policy (its `allow NAME # COUNT` lines). A table may add
-    /// `NAME argN=VALUE COUNT` lines (COUNT of NAME's calls passed VALUE as argument N,
+    /// `NAME argN=VALUE… COUNT` lines (COUNT of NAME's calls passed VALUE as argument N,
     /// 0-5): argument checks then test frequent values first, their longest path at most 2
     /// comparisons longer per argument word. Only the tree of the architecture with the
     /// most calls is laid out for the call counts; the others always get the tree with the

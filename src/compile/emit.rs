@@ -36,7 +36,7 @@
 //! only a search planned for eBPF costs (bottoms as `jge` chains whose false ways fall
 //! through) could save both, and the planner counts comparisons only. The copies' budget is
 //! a fixed count, not a trade-off against size, and inside argument checks the calls' split
-//! is a guess until argument values have weights.
+//! is an even split (the argument value shares are not used there).
 
 use super::dag::{Dag, Node, NodeId};
 use crate::bpf::insn::{BPF_JA, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JMP, BPF_JSET, BPF_RET};

@@ -7,7 +7,7 @@
 //! syscalls stay ordered sensibly; with no weights, the native ABI's tree is balanced by
 //! syscall count).
 //! On the native ABI the hottest numbers ([`tree::MAX_HOT`]) may get their own `jeq`
-//! anywhere in the tree, and its worst path may exceed the shortest possible by [`SLACK`].
+//! anywhere in the tree, and its worst path may exceed the shortest possible by `SLACK`.
 //! The compat ABIs (rare calls) get the tree with the shortest worst path, without planning.
 //!
 //! On x86_64 the x32 half of the number space (bit 30 set, except `-1`) is just one more

@@ -16,12 +16,12 @@
 //! a `jeq` on the next hottest (W + cost(i, j, m + 1)), every `jge` split k
 //! (W + cost(i, k-1, m') + cost(k, j, m - m'), m' the taken-out ones left of k) and, with
 //! nothing taken out, the chain; an interval whose remaining ranges all share one decision
-//! is a leaf. With no hot numbers this is the optimal alphabetic tree. Up to [`EXACT`]
+//! is a leaf. With no hot numbers this is the optimal alphabetic tree. Up to `EXACT`
 //! ranges every split is tried, and the plan is the cheapest tree of these nodes (tested
 //! against exhaustive search); beyond, the splits are searched within Knuth's monotone
 //! bounds (the best split of an interval lies between those of the interval without its
 //! last range and without its first), exact for alphabetic trees and a close heuristic with
-//! the `jeq` nodes (widened by [`WIDEN`]). The states number n² × (hot + 1), so the number
+//! the `jeq` nodes (widened by `WIDEN`). The states number n² × (hot + 1), so the number
 //! of hot numbers shrinks for large trees ([`max_hot`]).
 //!
 //! The worst case is bounded: a range's path is its depth plus the longest path its own
@@ -70,7 +70,7 @@ pub fn max_hot(n: usize) -> usize {
 }
 
 /// Up to this many ranges every split is tried; beyond, only those within Knuth's bounds
-/// widened by [`WIDEN`] on each side.
+/// widened by `WIDEN` on each side.
 const EXACT: usize = 24;
 const WIDEN: usize = 2;
 
@@ -158,7 +158,7 @@ impl Shape<'_> {
 
 /// Plans the cheapest tree over `ranges` with `hot` (hottest first, at most [`MAX_HOT`]);
 /// returns its expected number of comparisons (per unit of weight, unnormalised). The plan
-/// stays in `scratch` for [`build`] and [`depths`].
+/// stays in `scratch` for [`build`] and `depths`.
 pub fn plan(ranges: &[Range], hot: &[Hot], scratch: &mut Scratch) -> f64 {
     let n = ranges.len();
     assert!(n < usize::from(LEAF), "too many ranges");

@@ -437,9 +437,10 @@ fn mix_line(line: &str) -> Result<Option<MixLine<'_>>, String> {
         if !arg_word(spec) {
             // `read 5 6`: something after what reads as the count.
             if spec.parse::<f64>().is_ok() {
+                let after = rest.iter().skip_while(|&&w| w != spec).nth(1);
                 return Err(format!(
-                    "expected `NAME COUNT`, found '{}' after the count",
-                    rest[1]
+                    "expected `NAME COUNT`, found '{}' after the count '{spec}'",
+                    after.unwrap_or(&count)
                 ));
             }
             return Err(format!(
@@ -461,6 +462,11 @@ fn mix_line(line: &str) -> Result<Option<MixLine<'_>>, String> {
                 "'{spec}': '{v}' is not an argument value (a 64-bit number, decimal or 0x hex)"
             ));
         };
+        if args.iter().any(|&(j, _)| j == index) {
+            return Err(format!(
+                "'{spec}': argument {index} twice on one line (one line is one set of calls)"
+            ));
+        }
         args.push((index, value));
     }
     if specs.is_empty() && arg_word(count) {
@@ -812,7 +818,7 @@ futex arg1=zz 5
                  value (a 64-bit number, decimal or 0x hex)",
             ),
             ("read 5 6
-", "line 1: expected `NAME COUNT`, found '6' after the count"),
+", "line 1: expected `NAME COUNT`, found '6' after the count '5'"),
         ] {
             let e = Weights::read_profile(text, &x).unwrap_err();
             assert_eq!(e.to_string(), want, "{text:?}");

@@ -107,7 +107,7 @@ pub fn decision(
 
 /// The word to branch on: of those the first rule tests, the one with the fewest distinct
 /// predicates in all rules (fewest branches), the earliest on ties — except that a high
-/// word every rule compares with one value (`hi == 0` of `prot == 3`) goes last: only the
+/// word whose every test is `==` one value (`hi == 0` of `prot == 3`) goes last: only the
 /// calls that the low words let through need it, and most calls are decided by the low
 /// word alone. A low word waits while its high word is compared with `>` anywhere: a 64-bit
 /// range then reads high word first, a shape the decompiler writes back as one comparison.
@@ -130,12 +130,11 @@ fn word(arch: Arch, r: &Rules, preds: &[&Pred], escape: impl Fn(u32) -> f64) -> 
             .is_some_and(|t| t.iter().any(|t| matches!(t, WordTest::Gt(_))));
         (off == lo && ranged).then_some(hi)
     };
-    // A guard: a high word every rule compares with the same value (0, mostly). Only the
-    // calls a low word lets through need it, so it goes last.
+    // A guard: a high word whose every remaining test is `==` one value (0, mostly). Only
+    // the calls a low word lets through need it, so it goes last.
     let guard = |off: u32| {
-        let (lo, hi) = words(off);
+        let (_, hi) = words(off);
         off == hi
-            && lo != hi
             && tests
                 .get(&off)
                 .is_some_and(|t| t.len() == 1 && t.iter().all(|t| matches!(t, WordTest::Eq(_))))

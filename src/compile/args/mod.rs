@@ -6,22 +6,22 @@
 //! parameter on i386 and arm) tests the low word alone: the kernel ignores the high word,
 //! and a 64-bit task calling through `int 0x80` can put anything there.
 //!
-//! A decision (rules in order, first match wins) becomes a decision diagram ([`diagram`]):
-//! conditions are rewritten over single-word predicates ([`word`]), and each word is loaded
-//! and dispatched on once for all the rules that test it ([`dispatch`]), instead of once
+//! A decision (rules in order, first match wins) becomes a decision diagram (`diagram`):
+//! conditions are rewritten over single-word predicates (`word`), and each word is loaded
+//! and dispatched on once for all the rules that test it (`dispatch`), instead of once
 //! per alternative. `(a == 0 && b == 1) || (a == 3 && b == 1) || (a == 3 && b == 2)` loads
 //! `a`, then `b`, and never tests `a == 3` twice; `x >= 0` on a 64-bit argument tests
 //! nothing at all.
 //!
 //! A diagram can grow exponentially where rules test many words independently. So the
-//! plain translation ([`sequential`]) is built too; it is used when the diagram exceeds a
+//! plain translation (`sequential`) is built too; it is used when the diagram exceeds a
 //! budget of 4 × the sequential program's length + 256 new nodes, and also when, emitted on
 //! its own, the sequential program is strictly shorter and its longest path is no longer
 //! than the diagram's (what the filter pays per call is bounded by the longest path; size
 //! only counts against the 4096-instruction limit). That choice is made between unweighted
 //! programs; when the diagram wins and the profile gives value shares for the call's
 //! arguments ([`ArgValues`]), the diagram is built again with its dispatches laid out for
-//! them (hot values first, each dispatch's longest path at most [`dispatch::SLACK`] longer).
+//! them (hot values first, each dispatch's longest path at most `dispatch::SLACK` longer).
 
 mod diagram;
 mod dispatch;
