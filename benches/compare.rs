@@ -959,6 +959,9 @@ struct Column {
 struct Summary {
     name: &'static str,
     mean: Option<(f64, f64)>,
+    /// What a kernel with the action cache runs: sysgate `--for-action-cache` against
+    /// libseccomp level 2, cached calls counted as 0.
+    mean_cached: Option<(f64, f64)>,
     worst: Option<(usize, usize)>,
     size: Option<(usize, usize)>,
     share: (usize, usize, f64),
@@ -968,6 +971,9 @@ struct Summary {
 }
 
 const LABEL: usize = 54;
+
+/// The index of the `--for-action-cache` column.
+const FOR_CACHE: usize = 1;
 
 fn fmt_time(s: f64) -> String {
     if s < 1e-3 {
@@ -1101,6 +1107,7 @@ fn report(case: &Case, cols: &[Column], cpu: Option<usize>) -> Summary {
     Summary {
         name: case.short,
         mean: lib2.map(|l| (costs[0].mean, costs[l].mean)),
+        mean_cached: lib2.map(|l| (costs[FOR_CACHE].mean_uncached, costs[l].mean_uncached)),
         worst: lib2.map(|l| (costs[0].worst, costs[l].worst)),
         size: lib2.map(|l| (cols[0].prog.len(), cols[l].prog.len())),
         share: (s.cached, s.allowed, s.percent()),
@@ -1147,6 +1154,9 @@ fn targets(sums: &[Summary]) {
     };
     row("mean executed (mix) <= 0.6x", &|s| {
         ratio(s.mean, 0.6, false, 2)
+    });
+    row("(info) cached = 0, for cache <= 0.6x", &|s| {
+        ratio(s.mean_cached, 0.6, false, 2)
     });
     row("worst case executed <= 1x", &|s| {
         ratio(int(s.worst), 1.0, false, 0)
@@ -1378,7 +1388,7 @@ fn main() {
                 compile_s: sysgate_time(policy, &with_mix),
             },
             Column {
-                name: "sysgate, for cache",
+                name: "for action cache",
                 prog: sysgate::compile::compile(policy, &for_cache)
                     .expect("compiles")
                     .insns,
