@@ -4,7 +4,7 @@
 //! layout pass ([`super::emit`]) decides what falls through and where `ja` is needed.
 
 use crate::bpf::insn::{BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JSET};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 pub type NodeId = usize;
 
@@ -44,7 +44,10 @@ impl Node {
 #[derive(Default)]
 pub struct Dag {
     nodes: Vec<Node>,
-    index: HashMap<Node, NodeId>,
+    /// Keyed by a few small integers the compiler made itself: `FxHash` rather than the
+    /// standard library's SipHash (made to resist chosen keys), which took a sixth of the
+    /// compile time of `container`.
+    index: FxHashMap<Node, NodeId>,
     /// Per node, the most nodes a path from it visits, itself and the `ret` included.
     heights: Vec<u32>,
 }

@@ -41,7 +41,7 @@
 use super::dag::{Dag, Node, NodeId};
 use crate::bpf::insn::{BPF_JA, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JMP, BPF_JSET, BPF_RET};
 use crate::bpf::Insn;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// An expected call: its `AUDIT_ARCH` value, its number, and how often it is made.
 pub type Call = (u32, u32, f64);
@@ -61,7 +61,7 @@ pub fn emit_for(dag: &Dag, root: NodeId, calls: &[Call]) -> Vec<Insn> {
     // pushed at rev index r jumping to rev index t skips r - t - 1 instructions.
     let mut rev: Vec<Insn> = Vec::new();
     let mut entry: Vec<usize> = vec![usize::MAX; dag.len()];
-    let mut trampolines: HashMap<usize, usize> = HashMap::new();
+    let mut trampolines: HashMap<usize, usize> = HashMap::default();
 
     for &id in order.iter().rev() {
         match *dag.node(id) {
@@ -149,7 +149,7 @@ const MIN_SHARE: f64 = 0.005;
 /// tree, whose two targets are shared `ret`s placed once, further down) are found here, and
 /// the [`MAX_COPIES`] whose false way the calls take most get a copy.
 fn copies(dag: &Dag, order: &[NodeId], root: NodeId, calls: &[Call]) -> HashMap<NodeId, bool> {
-    let mut out = HashMap::new();
+    let mut out = HashMap::default();
     if calls.is_empty() {
         return out;
     }

@@ -131,12 +131,32 @@ fn table(dag: &mut Dag, s: &ArchSection, weights: &Weights) -> Table {
     // Compile each distinct conditional decision once per value shares (there are few: a
     // list beats hashing).
     let mut cache: Vec<(&Decision, ArgValues, NodeId)> = Vec::new();
+    // The same few `ret`s again and again: a list beats interning each one.
+    let mut rets: Vec<(u32, NodeId)> = Vec::new();
+    // This ABI's weights by number, walked alongside the (sorted) table rather than looked
+    // up a thousand times in the hash map.
+    let mut counts: Vec<(u32, f64)> = weights
+        .calls
+        .iter()
+        .filter(|((a, _), _)| *a == s.arch)
+        .map(|(&(_, nr), &w)| (nr, w))
+        .collect();
+    counts.sort_by_key(|c| c.0);
+    let mut counts = counts.into_iter().peekable();
     let entries = s
         .syscalls
         .iter()
         .map(|(&nr, d)| {
             let node = if d.rules.is_empty() {
-                dag.ret(d.otherwise.action.ret_value())
+                let k = d.otherwise.action.ret_value();
+                match rets.iter().find(|r| r.0 == k) {
+                    Some(r) => r.1,
+                    None => {
+                        let n = dag.ret(k);
+                        rets.push((k, n));
+                        n
+                    }
+                }
             } else {
                 let values = weights.arg_values(s.arch, nr);
                 match cache.iter().find(|c| c.0.same_shape(d) && c.1 == values) {
@@ -148,11 +168,9 @@ fn table(dag: &mut Dag, s: &ArchSection, weights: &Weights) -> Table {
                     }
                 }
             };
-            let share = if total > 0.0 {
-                weights.calls.get(&(s.arch, nr)).copied().unwrap_or(0.0) / total
-            } else {
-                0.0
-            };
+            while counts.next_if(|c| c.0 < nr).is_some() {}
+            let count = counts.next_if(|c| c.0 == nr).map_or(0.0, |c| c.1);
+            let share = if total > 0.0 { count / total } else { 0.0 };
             (nr, node, share + FLOOR)
         })
         .collect();

@@ -24,7 +24,8 @@ use crate::bpf::insn::{BPF_JEQ, BPF_JSET};
 use crate::compile::dag::{Dag, NodeId};
 use crate::compile::weights::ArgValues;
 use crate::ir::Decision;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// Formula nodes visited at most, keeping compile time in check: a value set of n values
@@ -97,7 +98,7 @@ pub fn decision(
     let mut b = Builder {
         arch,
         dag,
-        memo: HashMap::new(),
+        memo: HashMap::default(),
         node_limit: start.saturating_add(node_budget),
         work_left: WORK_BUDGET,
         hot: word_shares(arch, values),
@@ -117,7 +118,7 @@ pub fn decision(
 /// it refuses without looking at `prot`.
 /// `None` only if the first rule's condition is constant, which simplified rules rule out.
 fn word(arch: Arch, r: &Rules, preds: &[&Pred], escape: impl Fn(u32) -> f64) -> Option<u32> {
-    let mut tests: HashMap<u32, HashSet<WordTest>> = HashMap::new();
+    let mut tests: HashMap<u32, HashSet<WordTest>> = HashMap::default();
     for p in preds {
         tests.entry(p.off).or_default().insert(p.test);
     }
@@ -143,11 +144,16 @@ fn word(arch: Arch, r: &Rules, preds: &[&Pred], escape: impl Fn(u32) -> f64) -> 
     r.rules.first()?.0.preds(&mut first);
     let key = |off: u32| (guard(off), tests.get(&off).map_or(0, HashSet::len));
     // `min_by` keeps the first of equal keys.
-    let best = first
+    let mut candidates: Vec<u32> = first
         .iter()
         .map(|p| p.off)
         .filter(|&off| waits_for(off).is_none())
-        .map(|off| (off, escape(off)))
+        .collect();
+    candidates.dedup();
+    let several = candidates.len() > 1;
+    let best = candidates
+        .into_iter()
+        .map(|off| (off, if several { escape(off) } else { 0.0 }))
         .min_by(|a, b| {
             (key(a.0).0.cmp(&key(b.0).0))
                 .then(b.1.total_cmp(&a.1))
@@ -161,7 +167,7 @@ fn word(arch: Arch, r: &Rules, preds: &[&Pred], escape: impl Fn(u32) -> f64) -> 
 /// Per word offset, the share of the calls with each value of that word, hottest first: an
 /// argument's value shares projected on its low word and on its high word.
 fn word_shares(arch: Arch, values: &ArgValues) -> HashMap<u32, Vec<(u32, f64)>> {
-    let mut by_word: HashMap<u32, BTreeMap<u32, f64>> = HashMap::new();
+    let mut by_word: HashMap<u32, BTreeMap<u32, f64>> = HashMap::default();
     for &(i, v, share) in values {
         let (lo, hi) = arg_offsets(arch, i);
         *by_word
@@ -238,8 +244,10 @@ impl Builder<'_> {
         let Some(values) = self.hot.get(&off) else {
             return 0.0;
         };
+        // The hottest few decide the order; the rest would only cost time.
         values
             .iter()
+            .take(8)
             .filter(|&&(v, _)| {
                 let known = |p: &Pred| (p.off == off).then(|| p.test.holds(v));
                 r.substitute(&known).rules.is_empty()
