@@ -1379,28 +1379,17 @@ fn main() {
         let for_cache = Options {
             weights: weights.clone().for_action_cache(policy),
         };
+        let sysgate_column = |name: &'static str, opts: &Options| Column {
+            name,
+            prog: sysgate::compile::compile(policy, opts)
+                .expect("compiles")
+                .insns,
+            compile_s: sysgate_time(policy, opts),
+        };
         let mut cols = vec![
-            Column {
-                name: "sysgate",
-                prog: sysgate::compile::compile(policy, &with_mix)
-                    .expect("compiles")
-                    .insns,
-                compile_s: sysgate_time(policy, &with_mix),
-            },
-            Column {
-                name: "for action cache",
-                prog: sysgate::compile::compile(policy, &for_cache)
-                    .expect("compiles")
-                    .insns,
-                compile_s: sysgate_time(policy, &for_cache),
-            },
-            Column {
-                name: "sysgate, no mix",
-                prog: sysgate::compile::compile(policy, &plain)
-                    .expect("compiles")
-                    .insns,
-                compile_s: sysgate_time(policy, &plain),
-            },
+            sysgate_column("sysgate", &with_mix),
+            sysgate_column("for action cache", &for_cache),
+            sysgate_column("sysgate, no mix", &plain),
         ];
         if let Some(lib) = case.lib.as_ref().filter(|_| have_lib) {
             for (name, level) in [("libseccomp 1", 1u8), ("libseccomp 2", 2)] {
