@@ -564,3 +564,137 @@ fn for_action_cache_shortens_the_calls_that_run_the_filter() {
         assert!(o.status.success(), "{args:?}: {}", stderr(&o));
     }
 }
+
+/// `sysgate record --profile`: a program's own argument values, as value lines `--mix`
+/// reads. Python calls `fcntl(fd, F_GETFD)` a known number of times; the profile counts at
+/// least those calls, reads back without a warning, and laid out with it that call runs
+/// fewer instructions than with `--mix none`, every value decided the same.
+#[test]
+fn a_recorded_profile_has_the_programs_argument_values() {
+    if !common::require_or_skip("python3", common::real_python().is_some()) {
+        return;
+    }
+    let py = common::real_python().unwrap();
+    let dir = tmpdir("record-values");
+    let prof = dir.join("py.tsv");
+    let pol = dir.join("py.policy");
+    const N: u64 = 300;
+    let script = format!(
+        "import os, fcntl\nfd = os.open('/dev/null', os.O_RDONLY)\n\
+         for _ in range({N}): fcntl.fcntl(fd, fcntl.F_GETFD)\n"
+    );
+    let o = sysgate(&[
+        "record",
+        "-o",
+        pol.to_str().unwrap(),
+        "--profile",
+        prof.to_str().unwrap(),
+        "--",
+        &py,
+        "-c",
+        &script,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&prof).unwrap();
+    assert!(text.starts_with("# made by: sysgate record -o "), "{text}");
+    let count = |line: &str| -> u64 {
+        let want: Vec<&str> = line.split(' ').collect();
+        text.lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .find(|w| w.len() == want.len() + 1 && w[..want.len()] == want[..])
+            .unwrap_or_else(|| panic!("no '{line}' line:\n{text}"))[want.len()]
+        .parse()
+        .unwrap()
+    };
+    let getfd = count("fcntl arg1=0x1");
+    assert!(getfd >= N, "{getfd} F_GETFD calls:\n{text}");
+    assert!(count("fcntl") >= getfd, "{text}");
+
+    // The library reads it without a word, the values on x86_64's argument 1.
+    let arches = [Arch::X86_64];
+    let profile = sysgate::compile::Weights::read_profile(&text, &arches).unwrap();
+    assert!(profile.warnings.is_empty(), "{:?}", profile.warnings);
+    let nr = Arch::X86_64.syscall_nr("fcntl").unwrap();
+    let shares = profile.weights.arg_values(Arch::X86_64, nr);
+    assert!(
+        shares.iter().any(|&(i, v, s)| i == 1 && v == 1 && s > 0.5),
+        "{shares:?}"
+    );
+
+    // A policy checking fcntl's command: with the recorded profile, F_GETFD runs fewer
+    // instructions than without a profile, and every command is decided the same.
+    let policy = write(
+        &dir,
+        "fcntl.policy",
+        "default errno EPERM\narch x86_64\nallow read write close exit_group openat\n\
+         allow fcntl if cmd in {F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC, \
+         F_GETLK, F_SETLK, F_SETLKW, F_OFD_GETLK, F_OFD_SETLK}\n",
+    );
+    let own = compile(&dir, &policy, &["--mix", prof.to_str().unwrap()]);
+    let none = compile(&dir, &policy, &["--mix", "none"]);
+    let run_on =
+        |prog: &[Insn], v: u64| run(prog, &data(Arch::X86_64, nr, [3, v, 0, 0, 0, 0])).unwrap();
+    let (o, n) = (run_on(&own, 1).executed, run_on(&none, 1).executed);
+    assert!(o < n, "F_GETFD: {o} with the profile, {n} without\n{text}");
+    for v in (0..0x500).chain([0x1_0000_0001, u64::MAX]) {
+        assert_eq!(
+            run_on(&own, v).ret,
+            run_on(&none, v).ret,
+            "fcntl cmd {v:#x}"
+        );
+    }
+}
+
+/// An unwritable `--profile`: exit 3 with a message naming it, and neither it nor the
+/// policy of `-o` is written (nothing on standard output without `-o`).
+#[test]
+fn an_unwritable_profile_writes_nothing() {
+    let dir = tmpdir("record-unwritable");
+    let pol = dir.join("out.policy");
+    let bad = dir.join("no-such-dir").join("p.tsv");
+    let o = sysgate(&[
+        "record",
+        "-o",
+        pol.to_str().unwrap(),
+        "--profile",
+        bad.to_str().unwrap(),
+        "--",
+        "true",
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&format!("cannot write '{}'", bad.display())),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!pol.exists());
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "left behind");
+
+    let o = sysgate(&["record", "--profile", bad.to_str().unwrap(), "--", "true"]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(
+        o.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+
+    // The same paths written: both files, the policy unchanged by --profile.
+    let good = dir.join("p.tsv");
+    let o = sysgate(&[
+        "record",
+        "-o",
+        pol.to_str().unwrap(),
+        "--profile",
+        good.to_str().unwrap(),
+        "--",
+        "true",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let policy = std::fs::read_to_string(&pol).unwrap();
+    assert!(
+        policy.starts_with("# recorded by: sysgate record -- true\n"),
+        "{policy}"
+    );
+    let profile = std::fs::read_to_string(&good).unwrap();
+    assert!(profile.contains("\nexecve\t1\n"), "{profile}");
+}

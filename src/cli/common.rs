@@ -190,18 +190,41 @@ pub fn load(spec: &str, arches: Option<Vec<Arch>>, warn: bool) -> Result<Policy,
 
 /// Writes `data` to `path` atomically: a temporary file beside it, renamed into place.
 pub fn write_output(path: &Path, data: &[u8]) -> Res {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .ok_or_else(|| err(format!("'{}' is not a file name", path.display()), 3))?;
-    let tmp = dir.join(format!(".{}.sysgate-tmp", name.to_string_lossy()));
-    let r = std::fs::write(&tmp, data).and_then(|()| std::fs::rename(&tmp, path));
-    if let Err(e) = r {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(err(format!("cannot write '{}': {e}", path.display()), 3));
+    write_outputs(&[(path, data)])
+}
+
+/// Writes several files atomically and together: each is first written beside its
+/// destination, and only when all of them were written are they renamed into place; on
+/// failure the error names the file and none is left (temporary files are removed).
+pub fn write_outputs(files: &[(&Path, &[u8])]) -> Res {
+    let mut staged: Vec<(std::path::PathBuf, &Path)> = Vec::new();
+    let cleanup = |staged: &[(std::path::PathBuf, &Path)]| {
+        for (tmp, _) in staged {
+            let _ = std::fs::remove_file(tmp);
+        }
+    };
+    for &(path, data) in files {
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let Some(name) = path.file_name() else {
+            cleanup(&staged);
+            return Err(err(format!("'{}' is not a file name", path.display()), 3));
+        };
+        let tmp = dir.join(format!(".{}.sysgate-tmp", name.to_string_lossy()));
+        if let Err(e) = std::fs::write(&tmp, data) {
+            let _ = std::fs::remove_file(&tmp);
+            cleanup(&staged);
+            return Err(err(format!("cannot write '{}': {e}", path.display()), 3));
+        }
+        staged.push((tmp, path));
+    }
+    for (i, (tmp, path)) in staged.iter().enumerate() {
+        if let Err(e) = std::fs::rename(tmp, path) {
+            cleanup(&staged[i..]);
+            return Err(err(format!("cannot write '{}': {e}", path.display()), 3));
+        }
     }
     Ok(())
 }

@@ -16,6 +16,14 @@ pub struct RecordArgs {
     /// them as conditions
     #[arg(long)]
     args: bool,
+    /// Also write a call-frequency profile for `--mix` to this file: a `NAME COUNT` line per
+    /// syscall called on the native ABI, and `NAME argN=VALUE COUNT` lines for the values of
+    /// the arguments whose checks are laid out for frequent values (futex op, mmap prot and
+    /// flags, mprotect prot, fcntl cmd, ioctl request, madvise advice, socket domain and
+    /// type, clone flags, prctl option; the first 64 values of each). Counts this run only,
+    /// also with --merge
+    #[arg(long, value_name = "FILE")]
+    profile: Option<PathBuf>,
     /// Unite with an earlier recording: the arch line, allow lines and counts of a policy
     /// `sysgate record` wrote (other rules are ignored with a warning)
     #[arg(long, value_name = "OLD.policy")]
@@ -40,7 +48,19 @@ pub fn cmd_record(a: RecordArgs) -> Res {
             Some(rec)
         }
     };
-    let (ended, mut rec) = record(&a.command, RecordOptions { args: a.args }).map_err(|e| {
+    if let (Some(o), Some(p)) = (&a.output, &a.profile) {
+        if o == p {
+            return Err(err(
+                format!("-o and --profile name the same file '{}'", o.display()),
+                2,
+            ));
+        }
+    }
+    let opts = RecordOptions {
+        args: a.args,
+        profile: a.profile.is_some(),
+    };
+    let (ended, mut rec) = record(&a.command, opts).map_err(|e| {
         let code = e.exit_code;
         err(e, code)
     })?;
@@ -72,6 +92,16 @@ pub fn cmd_record(a: RecordArgs) -> Res {
             header.push(format!("the program was killed by signal {s}"))
         }
     }
+    // The profile counts this run only (a merged policy carries no argument values).
+    let profile = a.profile.as_ref().map(|_| {
+        let argv: Vec<String> = std::env::args().skip(1).collect();
+        let mut h = vec![format!(
+            "made by: sysgate {}",
+            argv.iter().map(|s| quote(s)).collect::<Vec<_>>().join(" ")
+        )];
+        h.extend(header[1..].iter().cloned());
+        rec.to_profile(&h)
+    });
     if let (Some(old), Some(path)) = (&old, &a.merge) {
         rec.merge(old);
         header.push(format!("merged with {}", path.display()));
@@ -96,16 +126,24 @@ pub fn cmd_record(a: RecordArgs) -> Res {
             ))
         }
     }
+    let profile = a.profile.as_deref().zip(profile.as_deref());
     match &a.output {
         Some(path) => {
-            write_output(path, text.as_bytes())?;
+            let mut files = Vec::new();
+            files.extend(profile.map(|(p, t)| (p, t.as_bytes())));
+            files.push((path.as_path(), text.as_bytes()));
+            write_outputs(&files)?;
             eprintln!(
-                "sysgate: recorded {calls} calls of {names} syscalls ({}); wrote {}",
+                "sysgate: recorded {calls} calls of {names} syscalls ({}); wrote {}{}",
                 arch_names(&rec.target_arches()),
-                path.display()
+                path.display(),
+                profile.map_or(String::new(), |(p, _)| format!(" and {}", p.display()))
             );
         }
         None => {
+            if let Some((p, t)) = profile {
+                write_output(p, t.as_bytes())?;
+            }
             std::io::stdout()
                 .write_all(text.as_bytes())
                 .map_err(|e| err(format!("cannot write to standard output: {e}"), 3))?;

@@ -105,11 +105,17 @@ impl std::error::Error for ProfileError {}
 /// Compat ABIs get a table's counts scaled down by this, so that they shape their own trees
 /// without outweighing the native ABI.
 fn compat_scale(a: Arch) -> f64 {
-    if matches!(a, Arch::I386 | Arch::X32 | Arch::Arm) {
+    if is_compat(a) {
         1e-3
     } else {
         1.0
     }
+}
+
+/// Whether a `NAME COUNT` table's counts reach `a` scaled down (by 1000), as a compat ABI
+/// (i386, x32, arm) rather than a native one.
+pub fn is_compat(a: Arch) -> bool {
+    matches!(a, Arch::I386 | Arch::X32 | Arch::Arm)
 }
 
 /// An architecture a recording has no calls on gets the counts by name scaled down by this

@@ -40,6 +40,10 @@ pub struct RecordOptions {
     /// Record the argument values policies usually constrain (see
     /// [`recording::TRACKED`](super::recording::TRACKED)).
     pub args: bool,
+    /// Count the values of the arguments whose checks a `--mix` profile lays out (see
+    /// [`recording::PROFILED`](super::recording::PROFILED)), for
+    /// [`Recording::to_profile`].
+    pub profile: bool,
 }
 
 const PTRACE_SEIZE: libc::c_uint = 0x4206;
@@ -184,7 +188,7 @@ fn trace_loop(first: libc::pid_t, opts: RecordOptions, rec: &mut Recording) -> i
                 if n > 0 && info.op == PTRACE_SYSCALL_INFO_SECCOMP {
                     let nr = info.nr as u32;
                     match arch_of(info.arch, nr) {
-                        Some(arch) => rec.add(arch, nr, &info.args, opts.args),
+                        Some(arch) => rec.add_call(arch, nr, &info.args, opts.args, opts.profile),
                         None => rec.add_foreign(info.arch, nr),
                     }
                 }

@@ -54,6 +54,60 @@ fn tracked(name: &str) -> Option<&'static [&'static str]> {
     TRACKED.iter().find(|(n, _)| *n == name).map(|(_, p)| *p)
 }
 
+/// The syscalls whose argument values `--profile` counts, and which parameters: those
+/// whose checks the compiler lays out for frequent values, the same as the value lines of
+/// the built-in profile (`src/compile/mix.tsv`), with the 32-bit ABIs' variants (`mmap2`,
+/// `fcntl64`, `futex_time64`). A parameter an ABI passes in memory (i386 `mmap`) is not
+/// counted there.
+pub const PROFILED: &[(&str, &[&str])] = &[
+    ("futex", &["futex_op"]),
+    ("futex_time64", &["futex_op"]),
+    ("mmap", &["prot", "flags"]),
+    ("mmap2", &["prot", "flags"]),
+    ("mprotect", &["prot"]),
+    ("fcntl", &["cmd"]),
+    ("fcntl64", &["cmd"]),
+    ("ioctl", &["request"]),
+    ("madvise", &["advice"]),
+    ("socket", &["domain", "type"]),
+    ("clone", &["flags"]),
+    ("prctl", &["option"]),
+];
+
+/// At most this many distinct values are counted per parameter (per syscall and ABI): the
+/// first ones seen. Calls passing another value are only counted as such
+/// ([`ParamCounts::other`]), so a program cycling through many values costs bounded memory
+/// and a bounded lookup per call.
+pub const MAX_PROFILED_VALUES: usize = 64;
+
+fn profiled(name: &str) -> Option<&'static [&'static str]> {
+    PROFILED.iter().find(|(n, _)| *n == name).map(|(_, p)| *p)
+}
+
+/// The values one parameter of one syscall was called with, on one ABI (see [`PROFILED`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParamCounts {
+    /// The parameter on that ABI (its index and width).
+    pub param: arch::Param,
+    /// Calls per value, truncated to the parameter's width as the kernel sees it; at most
+    /// [`MAX_PROFILED_VALUES`] values.
+    pub counts: BTreeMap<u64, u64>,
+    /// Calls that passed a value not in `counts` (it was full).
+    pub other: u64,
+}
+
+impl ParamCounts {
+    fn add(&mut self, v: u64, n: u64) {
+        if let Some(c) = self.counts.get_mut(&v) {
+            add_to(c, n);
+        } else if self.counts.len() < MAX_PROFILED_VALUES {
+            self.counts.insert(v, n);
+        } else {
+            add_to(&mut self.other, n);
+        }
+    }
+}
+
 /// The argument values seen for a syscall.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum Args {
@@ -104,17 +158,36 @@ pub struct Recording {
     pub unknown: BTreeMap<(Arch, u32), u64>,
     /// Calls on an `AUDIT_ARCH` sysgate has no ABI for, per value.
     pub foreign: BTreeMap<u32, u64>,
+    /// With `--profile`: the argument values of the [`PROFILED`] syscalls, per ABI and
+    /// syscall (the parameters that ABI passes in registers).
+    pub values: BTreeMap<(Arch, &'static str), Vec<ParamCounts>>,
 }
 
 impl Recording {
     /// Counts one call of number `nr` on `arch` (x32 numbers with bit 30); with
     /// `with_args`, records the values of its [`TRACKED`] parameters.
     pub fn add(&mut self, arch: Arch, nr: u32, args: &[u64; 6], with_args: bool) {
+        self.add_call(arch, nr, args, with_args, false);
+    }
+
+    /// [`Recording::add`], and with `with_values` also counts the values of its
+    /// [`PROFILED`] parameters (for [`Recording::to_profile`]).
+    pub fn add_call(
+        &mut self,
+        arch: Arch,
+        nr: u32,
+        args: &[u64; 6],
+        with_args: bool,
+        with_values: bool,
+    ) {
         self.arches.insert(arch);
         let Some(name) = arch.syscall_name(nr) else {
             add_to(self.unknown.entry((arch, nr)).or_default(), 1);
             return;
         };
+        if with_values {
+            self.count_values(arch, name, args);
+        }
         let new = !self.calls.contains_key(name);
         let call = self.calls.entry(name).or_default();
         add_to(call.counts.entry(arch).or_default(), 1);
@@ -139,6 +212,28 @@ impl Recording {
                     return;
                 }
             }
+        }
+    }
+
+    /// Counts the values of `name`'s [`PROFILED`] parameters in `args`.
+    fn count_values(&mut self, arch: Arch, name: &'static str, args: &[u64; 6]) {
+        let Some(params) = profiled(name) else {
+            return;
+        };
+        let slot = self.values.entry((arch, name)).or_insert_with(|| {
+            params
+                .iter()
+                .filter_map(|p| arch::param_by_name(arch, name, p).ok())
+                .map(|param| ParamCounts {
+                    param,
+                    counts: BTreeMap::new(),
+                    other: 0,
+                })
+                .collect()
+        });
+        for pc in slot {
+            let v = pc.param.operand(args[usize::from(pc.param.index)]);
+            pc.add(v, 1);
         }
     }
 
@@ -170,6 +265,136 @@ impl Recording {
         for (k, n) in &other.foreign {
             add_to(self.foreign.entry(*k).or_default(), *n);
         }
+        for (k, theirs) in &other.values {
+            let mine = self.values.entry(*k).or_insert_with(|| {
+                theirs
+                    .iter()
+                    .map(|pc| ParamCounts {
+                        counts: BTreeMap::new(),
+                        other: 0,
+                        ..pc.clone()
+                    })
+                    .collect()
+            });
+            for pc in theirs {
+                if let Some(m) = mine.iter_mut().find(|m| m.param == pc.param) {
+                    for (v, n) in &pc.counts {
+                        m.add(*v, *n);
+                    }
+                    add_to(&mut m.other, pc.other);
+                }
+            }
+        }
+    }
+
+    /// The ABI a profile table ([`Recording::to_profile`]) counts: the native ABI with the
+    /// most calls, or when only compat ABIs (i386, x32, arm) made calls, the one of them
+    /// with the most; `None` when nothing was recorded.
+    pub fn profile_arch(&self) -> Option<Arch> {
+        let mut per: BTreeMap<Arch, u64> = BTreeMap::new();
+        for c in self.calls.values() {
+            for (a, n) in &c.counts {
+                add_to(per.entry(*a).or_default(), *n);
+            }
+        }
+        let best = |native: bool| {
+            per.iter()
+                .filter(|(a, _)| crate::compile::weights::is_compat(**a) != native)
+                .max_by(|x, y| x.1.cmp(y.1).then_with(|| y.0.cmp(x.0)))
+                .map(|(a, _)| *a)
+        };
+        best(true).or_else(|| best(false))
+    }
+
+    /// A call-frequency profile for `--mix` (a `NAME COUNT` table, see
+    /// [`Weights::read_profile`](crate::compile::Weights::read_profile)), with `header` as
+    /// leading comment lines.
+    ///
+    /// A table's names apply to every target ABI, the native ones at full weight and the
+    /// compat ones scaled down, so it counts one ABI, [`Recording::profile_arch`]: one
+    /// `NAME COUNT` line per syscall called on it (most frequent first), then
+    /// `NAME argN=VALUE COUNT` lines for the values of its [`PROFILED`] parameters, with
+    /// that ABI's argument index (values in hex, at most [`MAX_PROFILED_VALUES`] per
+    /// parameter). Calls on the other ABIs are listed in comments only: as table lines they
+    /// would count as calls of the native ABI.
+    pub fn to_profile(&self, header: &[String]) -> String {
+        let mut out = String::new();
+        for h in header {
+            for line in h.lines() {
+                let _ = writeln!(out, "# {line}");
+            }
+        }
+        let Some(arch) = self.profile_arch() else {
+            out.push_str("# No calls were recorded.\n");
+            return out;
+        };
+        let mut calls: Vec<(&str, u64)> = self
+            .calls
+            .iter()
+            .filter_map(|(name, c)| c.counts.get(&arch).map(|n| (*name, *n)))
+            .collect();
+        calls.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        let _ = writeln!(
+            out,
+            "# A call-frequency profile for `--mix` (sysgate run/compile/check/explain/export):\n\
+             # `NAME COUNT` is how often the program called NAME on {arch} ({} calls of {} \
+             syscalls);\n\
+             # `NAME argN=VALUE COUNT`: how many of them passed VALUE as argument N (0-based), \
+             for the\n\
+             # arguments whose checks are laid out for frequent values (the first {} values \
+             of each).",
+            sum(calls.iter().map(|c| c.1)),
+            calls.len(),
+            MAX_PROFILED_VALUES,
+        );
+        for (name, n) in &calls {
+            let _ = writeln!(out, "{name}\t{n}");
+        }
+        let mut lines = String::new();
+        let mut others = Vec::new();
+        for (name, _) in &calls {
+            let Some(params) = self.values.get(&(arch, *name)) else {
+                continue;
+            };
+            for pc in params {
+                let mut vs: Vec<(u64, u64)> = pc.counts.iter().map(|(v, n)| (*v, *n)).collect();
+                vs.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                for (v, n) in vs {
+                    let _ = writeln!(lines, "{name}\targ{}={v:#x}\t{n}", pc.param.index);
+                }
+                if pc.other > 0 {
+                    others.push(format!("{name} arg{}: {} calls", pc.param.index, pc.other));
+                }
+            }
+        }
+        if !lines.is_empty() {
+            out.push_str("\n# Argument values.\n");
+            out.push_str(&lines);
+        }
+        if !others.is_empty() {
+            let _ = writeln!(
+                out,
+                "# Not listed (values beyond the first {MAX_PROFILED_VALUES}): {}",
+                others.join(", ")
+            );
+        }
+        let mut elsewhere: BTreeMap<Arch, Vec<String>> = BTreeMap::new();
+        for (name, c) in &self.calls {
+            for (a, n) in c.counts.iter().filter(|(a, _)| **a != arch) {
+                elsewhere.entry(*a).or_default().push(format!("{name} {n}"));
+            }
+        }
+        for (a, list) in &elsewhere {
+            let _ = writeln!(
+                out,
+                "\n# Also called on {a}, not counted above (a table's counts go to every \
+                 architecture):"
+            );
+            for chunk in list.chunks(8) {
+                let _ = writeln!(out, "#   {}", chunk.join(", "));
+            }
+        }
+        out
     }
 
     /// The architectures the policy targets: those recorded, or the host's native set
@@ -798,6 +1023,78 @@ mod tests {
             "0xffffffff"
         );
         assert_eq!(value_text("ioctl", "request", 0x5401, &x), "TCGETS");
+    }
+
+    #[test]
+    fn a_profile_counts_the_native_abi_and_its_register_arguments() {
+        let (x, i) = (Arch::X86_64, Arch::I386);
+        let mut r = Recording::default();
+        // fcntl's cmd is an int: the upper half of the register is not the kernel's.
+        for _ in 0..5 {
+            r.add_call(
+                x,
+                nr(x, "fcntl"),
+                &[3, 0xdead_0000_0001, 0, 0, 0, 0],
+                false,
+                true,
+            );
+        }
+        r.add_call(x, nr(x, "fcntl"), &[3, 2, 0, 0, 0, 0], false, true);
+        r.add_call(x, nr(x, "mmap"), &[0, 4096, 3, 0x22, 0, 0], false, true);
+        // i386: mmap's arguments are in memory (not counted), mmap2's in registers.
+        r.add_call(i, nr(i, "mmap"), &[0x1000, 0, 0, 0, 0, 0], false, true);
+        r.add_call(i, nr(i, "mmap2"), &[0, 4096, 1, 2, 0, 0], false, true);
+        r.add_call(i, nr(i, "getpid"), &[0; 6], false, true);
+        assert_eq!(r.values[&(i, "mmap")], Vec::new());
+        assert_eq!(r.values[&(i, "mmap2")].len(), 2);
+        assert_eq!(r.profile_arch(), Some(x));
+
+        let text = r.to_profile(&["test".into()]);
+        assert!(text.starts_with("# test\n"), "{text}");
+        for line in [
+            "\nfcntl\t6\n",
+            "\nmmap\t1\n",
+            "\nfcntl\targ1=0x1\t5\n",
+            "\nfcntl\targ1=0x2\t1\n",
+            "\nmmap\targ2=0x3\t1\n",
+            "\nmmap\targ3=0x22\t1\n",
+            "\n#   getpid 1, mmap 1, mmap2 1\n",
+        ] {
+            assert!(text.contains(line), "{line:?} in\n{text}");
+        }
+        assert!(!text.contains("\ngetpid\t"), "{text}");
+        let p = crate::compile::Weights::read_profile(&text, &[x, i]).unwrap();
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        assert_eq!(p.weights.calls[&(x, nr(x, "fcntl"))], 6.0);
+
+        // Only i386 calls: the table counts i386.
+        let mut r = Recording::default();
+        r.add_call(i, nr(i, "mmap2"), &[0, 4096, 1, 2, 0, 0], false, true);
+        assert_eq!(r.profile_arch(), Some(i));
+        assert!(r.to_profile(&[]).contains("\nmmap2\targ3=0x2\t1\n"));
+        assert_eq!(Recording::default().profile_arch(), None);
+    }
+
+    #[test]
+    fn profiled_values_are_capped() {
+        let x = Arch::X86_64;
+        let mut r = Recording::default();
+        for v in 0..MAX_PROFILED_VALUES as u64 + 10 {
+            r.add_call(x, nr(x, "ioctl"), &[0, v, 0, 0, 0, 0], false, true);
+        }
+        r.add_call(x, nr(x, "ioctl"), &[0, 0, 0, 0, 0, 0], false, true);
+        let pc = &r.values[&(x, "ioctl")][0];
+        assert_eq!(pc.counts.len(), MAX_PROFILED_VALUES);
+        assert_eq!((pc.counts[&0], pc.other), (2, 10));
+        let text = r.to_profile(&[]);
+        assert!(
+            text.contains("values beyond the first 64): ioctl arg1: 10 calls"),
+            "{text}"
+        );
+        let mut twice = r.clone();
+        twice.merge(&r);
+        let pc = &twice.values[&(x, "ioctl")][0];
+        assert_eq!((pc.counts[&0], pc.other), (4, 20));
     }
 
     #[test]
