@@ -28,6 +28,10 @@
 //!   in hex; a parameter that is not in a register on some recorded architecture (`mmap` on
 //!   i386) leaves the syscall unconditional.
 //!
+//! With `--profile`, it also counts the values of the arguments in [`PROFILED`] (a bounded
+//! number per argument, [`MAX_PROFILED_VALUES`]), and [`Recording::to_profile`] writes the
+//! native ABI's calls and those values as a `NAME COUNT` table for `--mix`.
+//!
 //! [`Recording::from_policy`] reads such a file back for `--merge`: its `arch` line and its
 //! `allow` lines with the counts in their comments. It understands what `to_policy` writes
 //! (and hand-written `allow NAME…` lines, with `==`/`in` conditions on the parameters of
