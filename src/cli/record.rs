@@ -94,7 +94,10 @@ pub fn cmd_record(a: RecordArgs) -> Res {
     }
     // The profile counts this run only (a merged policy carries no argument values).
     let profile = a.profile.as_ref().map(|_| {
-        let argv: Vec<String> = std::env::args().skip(1).collect();
+        let argv: Vec<String> = std::env::args_os()
+            .skip(1)
+            .map(|s| s.to_string_lossy().into_owned())
+            .collect();
         let mut h = vec![format!(
             "made by: sysgate {}",
             argv.iter().map(|s| quote(s)).collect::<Vec<_>>().join(" ")
