@@ -125,7 +125,12 @@ pub fn record(command: &[String], opts: RecordOptions) -> Result<(Ended, Recordi
         ));
     }
     if let Some((code, stage, errno)) = child_report {
-        return Err(describe(code, stage, errno, cmd, ""));
+        let hint = if stage == Stage::Seccomp as u8 {
+            " (the filter that stops each call for the tracer)"
+        } else {
+            ""
+        };
+        return Err(describe(code, stage, errno, cmd, hint));
     }
     let ended = ended.map_err(|e| fail(EXIT_SYSGATE, format!("waitpid: {e}")))?;
     Ok((ended, rec))

@@ -198,18 +198,24 @@ fn check(prog: &[Insn], arch: Arch, d: &Decision, inputs: &[[u64; 6]], what: &st
     }
 }
 
+/// The `n`th random decision, for a little-endian ABI when `n` is even, else a big-endian
+/// one.
+fn random_case(rng: &mut Rng, n: usize) -> (Decision, Arch) {
+    let arch = if n % 2 == 0 {
+        Arch::X86_64
+    } else {
+        Arch::S390x
+    };
+    (random_decision(rng), arch)
+}
+
 /// The diagram alone, the sequential translation alone, and the choice between them all
 /// decide exactly like `Decision::decide` (the reference semantics), on both byte orders.
 #[test]
 fn random_decisions_compile_to_equivalent_code() {
     let mut rng = Rng(0x5eed_1234_abcd_ef01);
     for n in 0..400 {
-        let d = random_decision(&mut rng);
-        let arch = if n % 2 == 0 {
-            Arch::X86_64
-        } else {
-            Arch::S390x
-        };
+        let (d, arch) = random_case(&mut rng, n);
         let p = combinations(&mut rng, &probes(&d));
         let mut dag = Dag::default();
         let dd =
@@ -251,12 +257,7 @@ fn random_values(rng: &mut Rng, probes: &[Vec<u64>]) -> ArgValues {
 fn random_decisions_with_value_shares_compile_to_equivalent_code() {
     let mut rng = Rng(0x7a1e_5eed_0ddb_a115);
     for n in 0..400 {
-        let d = random_decision(&mut rng);
-        let arch = if n % 2 == 0 {
-            Arch::X86_64
-        } else {
-            Arch::S390x
-        };
+        let (d, arch) = random_case(&mut rng, n);
         let probes = probes(&d);
         let values = random_values(&mut rng, &probes);
         let p = combinations(&mut rng, &probes);
