@@ -1,5 +1,5 @@
 use super::*;
-use crate::bpf::emulator::{run, SeccompData};
+use crate::bpf::emulator::{run, Outcome, SeccompData};
 use crate::ir::{Atom, Cond, CondRule, Origin, Ruling, Test};
 use crate::policy::ast::Action;
 use crate::policy::Policy;
@@ -328,25 +328,14 @@ fn a_hot_value_runs_fewer_instructions() {
     let calls = "futex 1000\nioctl 1000\n";
     let profile =
         format!("{calls}futex arg1=0x81 700\nfutex arg1=0x89 100\nioctl arg1=0x5401 900\n");
-    let compile = |t: &str| {
-        let (weights, _) = crate::compile::Weights::from_mix(t, &[Arch::X86_64]);
-        crate::compile::compile(&p.resolved, &crate::compile::Options { weights }).unwrap()
-    };
+    let compile = |t: &str| compiled_for(&p, t);
     let (with, without) = (compile(&profile), compile(calls));
     // Instructions from the first argument load on (the number tree may differ too).
     let run_on = |prog: &crate::compile::Program, name: &str, args: [u64; 6]| {
         let nr = Arch::X86_64.syscall_nr(name).unwrap();
-        let data = SeccompData {
-            nr,
-            arch: Arch::X86_64.audit_arch(),
-            instruction_pointer: 0,
-            args,
-        };
-        let out = run(&prog.insns, &data).unwrap();
-        assert_eq!(
-            out.ret,
-            p.resolved.decide(data.arch, nr, &args).action.ret_value()
-        );
+        let out = run_call(prog, nr, args);
+        let want = p.resolved.decide(Arch::X86_64.audit_arch(), nr, &args);
+        assert_eq!(out.ret, want.action.ret_value());
         argument_path(prog, nr, args)
     };
     for (name, hot) in [("futex", 0x81), ("ioctl", 0x5401)] {
@@ -377,21 +366,36 @@ fn on(arch: Arch, text: &str) -> crate::compile::Program {
     p.compile().unwrap()
 }
 
-/// Instructions run from the first argument load on.
-fn argument_path(prog: &crate::compile::Program, nr: u32, args: [u64; 6]) -> usize {
-    let arch = prog.arches[0];
+/// Runs `prog` on a call of `nr` with `args` on its first architecture.
+fn run_call(prog: &crate::compile::Program, nr: u32, args: [u64; 6]) -> Outcome {
     let data = SeccompData {
         nr,
-        arch: arch.audit_arch(),
+        arch: prog.arches[0].audit_arch(),
         instruction_pointer: 0,
         args,
     };
-    let out = run(&prog.insns, &data).unwrap();
-    let is_arg_load = |i: &usize| {
-        let ins = prog.insns[*i];
-        ins.class() == crate::bpf::insn::BPF_LD && ins.k >= 16
-    };
-    out.path.iter().skip_while(|i| !is_arg_load(i)).count()
+    run(&prog.insns, &data).unwrap()
+}
+
+/// Whether instruction `i` of `prog` loads an argument word.
+fn is_arg_load(prog: &crate::compile::Program, i: usize) -> bool {
+    let ins = prog.insns[i];
+    ins.class() == crate::bpf::insn::BPF_LD && ins.k >= 16
+}
+
+/// Instructions run from the first argument load on.
+fn argument_path(prog: &crate::compile::Program, nr: u32, args: [u64; 6]) -> usize {
+    let out = run_call(prog, nr, args);
+    out.path
+        .iter()
+        .skip_while(|&&i| !is_arg_load(prog, i))
+        .count()
+}
+
+/// `p` compiled for the x86_64 profile `mix` (a `NAME COUNT` table).
+fn compiled_for(p: &Policy, mix: &str) -> crate::compile::Program {
+    let (weights, _) = crate::compile::Weights::from_mix(mix, &[Arch::X86_64]);
+    crate::compile::compile(&p.resolved, &crate::compile::Options { weights }).unwrap()
 }
 
 /// Compiled without a profile: the argument checks laid out for their longest path.
@@ -460,19 +464,12 @@ fn an_interval_of_values_is_two_comparisons() {
 
 /// The argument words `prog` loads for a call of `nr` with `args`, in order, and its result.
 fn loads(prog: &crate::compile::Program, nr: u32, args: [u64; 6]) -> (Vec<u32>, u32) {
-    let data = SeccompData {
-        nr,
-        arch: Arch::X86_64.audit_arch(),
-        instruction_pointer: 0,
-        args,
-    };
-    let out = run(&prog.insns, &data).unwrap();
+    let out = run_call(prog, nr, args);
     let words = out
         .path
         .iter()
-        .map(|&i| prog.insns[i])
-        .filter(|i| i.class() == crate::bpf::insn::BPF_LD && i.k >= 16)
-        .map(|i| i.k)
+        .filter(|&&i| is_arg_load(prog, i))
+        .map(|&i| prog.insns[i].k)
         .collect();
     (words, out.ret)
 }
@@ -518,10 +515,7 @@ fn the_word_that_decides_most_calls_goes_first() {
     let profile = format!(
         "{calls}mmap arg2=1 500\nmmap arg2=3 500\nmmap arg3=0x812 800\nmmap arg3=0x22 200\n"
     );
-    let compile = |t: &str| {
-        let (weights, _) = crate::compile::Weights::from_mix(t, &[Arch::X86_64]);
-        crate::compile::compile(&p.resolved, &crate::compile::Options { weights }).unwrap()
-    };
+    let compile = |t: &str| compiled_for(&p, t);
     let nr = Arch::X86_64.syscall_nr("mmap").unwrap();
     let refused = [0, 4096, 1, 0x812, 0, 0];
     let (words, ret) = loads(&compile(&profile), nr, refused);
