@@ -200,6 +200,53 @@ fn unreadable_policy_exits_3_and_a_good_one_writes_atomically() {
     assert_eq!(o.status.code(), Some(3));
 }
 
+/// An output that is a FIFO (or `/dev/null`, `/dev/stdout`) is written into, not renamed
+/// over; a symbolic link is followed and stays a link.
+#[test]
+fn output_to_a_fifo_or_through_a_link_keeps_what_is_there() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tmpdir("outkinds");
+    let file = write(
+        &dir,
+        "ok.policy",
+        "default allow\ndeny unshare\narch x86_64\n",
+    );
+    let plain = dir.join("plain.bpf");
+    assert!(sysgate(&["compile", &file, "-o", plain.to_str().unwrap()])
+        .status
+        .success());
+    let want = std::fs::read(&plain).unwrap();
+
+    let fifo = dir.join("pipe");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path; mkfifo only creates a node.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let reader = {
+        let fifo = fifo.clone();
+        // Opening a FIFO to read waits for a writer; were the FIFO renamed over, no writer
+        // would come and this thread would wait forever, so the test checks the node first.
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    let o = sysgate(&["compile", &file, "-o", fifo.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    assert!(kind.is_fifo(), "the FIFO was replaced by {kind:?}");
+    assert_eq!(reader.join().unwrap(), want);
+
+    let target = dir.join("target.bpf");
+    std::fs::write(&target, b"old").unwrap();
+    let link = dir.join("link.bpf");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    assert!(sysgate(&["compile", &file, "-o", link.to_str().unwrap()])
+        .status
+        .success());
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(std::fs::read(&target).unwrap(), want);
+}
+
 #[test]
 fn too_many_instructions_is_a_clear_error() {
     let dir = tmpdir("big");

@@ -196,19 +196,32 @@ pub fn write_output(path: &Path, data: &[u8]) -> Res {
 /// Writes several files atomically and together: each is first written beside its
 /// destination, and only when all of them were written are they renamed into place; on
 /// failure the error names the file and none is left (temporary files are removed).
+///
+/// A symbolic link is followed, so the file it points to is replaced, not the link. A
+/// destination that exists and is not a regular file (`/dev/null`, `/dev/stdout`, a FIFO)
+/// is written in place once every regular file is staged: renaming over it would replace
+/// the device or pipe with a file.
 pub fn write_outputs(files: &[(&Path, &[u8])]) -> Res {
-    let mut staged: Vec<(std::path::PathBuf, &Path)> = Vec::new();
-    let cleanup = |staged: &[(std::path::PathBuf, &Path)]| {
-        for (tmp, _) in staged {
+    use std::path::PathBuf;
+    // (temporary file, destination, the path as the user wrote it)
+    let mut staged: Vec<(PathBuf, PathBuf, &Path)> = Vec::new();
+    let mut streams: Vec<(&Path, &[u8])> = Vec::new();
+    let cleanup = |staged: &[(PathBuf, PathBuf, &Path)]| {
+        for (tmp, _, _) in staged {
             let _ = std::fs::remove_file(tmp);
         }
     };
     for &(path, data) in files {
-        let dir = path
+        if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+            streams.push((path, data));
+            continue;
+        }
+        let dest = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let dir = dest
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        let Some(name) = path.file_name() else {
+        let Some(name) = dest.file_name() else {
             cleanup(&staged);
             return Err(err(format!("'{}' is not a file name", path.display()), 3));
         };
@@ -218,10 +231,16 @@ pub fn write_outputs(files: &[(&Path, &[u8])]) -> Res {
             cleanup(&staged);
             return Err(err(format!("cannot write '{}': {e}", path.display()), 3));
         }
-        staged.push((tmp, path));
+        staged.push((tmp, dest, path));
     }
-    for (i, (tmp, path)) in staged.iter().enumerate() {
-        if let Err(e) = std::fs::rename(tmp, path) {
+    for (path, data) in streams {
+        if let Err(e) = std::fs::write(path, data) {
+            cleanup(&staged);
+            return Err(err(format!("cannot write '{}': {e}", path.display()), 3));
+        }
+    }
+    for (i, (tmp, dest, path)) in staged.iter().enumerate() {
+        if let Err(e) = std::fs::rename(tmp, dest) {
             cleanup(&staged[i..]);
             return Err(err(format!("cannot write '{}': {e}", path.display()), 3));
         }
