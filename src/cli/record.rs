@@ -20,7 +20,7 @@ pub struct RecordArgs {
     /// syscall called on the native ABI, and `NAME argN=VALUE COUNT` lines for the values of
     /// the arguments whose checks are laid out for frequent values (futex op, mmap prot and
     /// flags, mprotect prot, fcntl cmd, ioctl request, madvise advice, socket domain and
-    /// type, clone flags, prctl option; the first 64 values of each). Counts this run only,
+    /// type, clone flags, prctl option; the 64 most frequent values of each). Counts this run only,
     /// also with --merge
     #[arg(long, value_name = "FILE")]
     profile: Option<PathBuf>,

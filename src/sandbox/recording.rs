@@ -29,8 +29,9 @@
 //!   i386) leaves the syscall unconditional.
 //!
 //! With `--profile`, it also counts the values of the arguments in [`PROFILED`] (a bounded
-//! number per argument, [`MAX_PROFILED_VALUES`]), and [`Recording::to_profile`] writes the
-//! native ABI's calls and those values as a `NAME COUNT` table for `--mix`.
+//! number per argument, [`COUNTED_VALUES`]), and [`Recording::to_profile`] writes the
+//! native ABI's calls and the most frequent of those values ([`MAX_PROFILED_VALUES`]) as a
+//! `NAME COUNT` table for `--mix`.
 //!
 //! [`Recording::from_policy`] reads such a file back for `--merge`: its `arch` line and its
 //! `allow` lines with the counts in their comments. It understands what `to_policy` writes
@@ -82,6 +83,11 @@ pub const PROFILED: &[(&str, &[&str])] = &[
 /// first ones seen. Calls passing another value are only counted as such
 /// ([`ParamCounts::other`]), so a program cycling through many values costs bounded memory
 /// and a bounded lookup per call.
+pub const COUNTED_VALUES: usize = 4096;
+
+/// A profile lists at most this many values per parameter, the most frequent of those
+/// counted: a value dispatch lays out only a few hot values anyway, and a long tail of
+/// rare ones would only make the file longer.
 pub const MAX_PROFILED_VALUES: usize = 64;
 
 fn profiled(name: &str) -> Option<&'static [&'static str]> {
@@ -94,7 +100,7 @@ pub struct ParamCounts {
     /// The parameter on that ABI (its index and width).
     pub param: arch::Param,
     /// Calls per value, truncated to the parameter's width as the kernel sees it; at most
-    /// [`MAX_PROFILED_VALUES`] values.
+    /// [`COUNTED_VALUES`] values.
     pub counts: BTreeMap<u64, u64>,
     /// Calls that passed a value not in `counts` (it was full).
     pub other: u64,
@@ -104,7 +110,7 @@ impl ParamCounts {
     fn add(&mut self, v: u64, n: u64) {
         if let Some(c) = self.counts.get_mut(&v) {
             add_to(c, n);
-        } else if self.counts.len() < MAX_PROFILED_VALUES {
+        } else if self.counts.len() < COUNTED_VALUES {
             self.counts.insert(v, n);
         } else {
             add_to(&mut self.other, n);
@@ -318,8 +324,8 @@ impl Recording {
     /// compat ones scaled down, so it counts one ABI, [`Recording::profile_arch`]: one
     /// `NAME COUNT` line per syscall called on it (most frequent first), then
     /// `NAME argN=VALUE COUNT` lines for the values of its [`PROFILED`] parameters, with
-    /// that ABI's argument index (values in hex, at most [`MAX_PROFILED_VALUES`] per
-    /// parameter). Calls on the other ABIs are listed in comments only: as table lines they
+    /// that ABI's argument index (values in hex, the [`MAX_PROFILED_VALUES`] most frequent
+    /// per parameter). Calls on the other ABIs are listed in comments only: as table lines they
     /// would count as calls of the native ABI.
     pub fn to_profile(&self, header: &[String]) -> String {
         let mut out = String::new();
@@ -345,7 +351,7 @@ impl Recording {
              syscalls);\n\
              # `NAME argN=VALUE COUNT`: how many of them passed VALUE as argument N (0-based), \
              for the\n\
-             # arguments whose checks are laid out for frequent values (the first {} values \
+             # arguments whose checks are laid out for frequent values (the {} most frequent \
              of each).",
             sum(calls.iter().map(|c| c.1)),
             calls.len(),
@@ -363,11 +369,13 @@ impl Recording {
             for pc in params {
                 let mut vs: Vec<(u64, u64)> = pc.counts.iter().map(|(v, n)| (*v, *n)).collect();
                 vs.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                let rest = vs.split_off(vs.len().min(MAX_PROFILED_VALUES));
                 for (v, n) in vs {
                     let _ = writeln!(lines, "{name}\targ{}={v:#x}\t{n}", pc.param.index);
                 }
-                if pc.other > 0 {
-                    others.push(format!("{name} arg{}: {} calls", pc.param.index, pc.other));
+                let unlisted = sum(rest.iter().map(|r| r.1).chain([pc.other]));
+                if unlisted > 0 {
+                    others.push(format!("{name} arg{}: {unlisted} calls", pc.param.index));
                 }
             }
         }
@@ -378,7 +386,7 @@ impl Recording {
         if !others.is_empty() {
             let _ = writeln!(
                 out,
-                "# Not listed (values beyond the first {MAX_PROFILED_VALUES}): {}",
+                "# Not listed (values less frequent than the {MAX_PROFILED_VALUES} above): {}",
                 others.join(", ")
             );
         }
@@ -1080,21 +1088,42 @@ mod tests {
     }
 
     #[test]
-    fn profiled_values_are_capped() {
+    fn profiles_list_the_most_frequent_values_and_counting_is_bounded() {
         let x = Arch::X86_64;
-        let mut r = Recording::default();
-        for v in 0..MAX_PROFILED_VALUES as u64 + 10 {
+        let ioctl = |r: &mut Recording, v: u64| {
             r.add_call(x, nr(x, "ioctl"), &[0, v, 0, 0, 0, 0], false, true);
+        };
+        // 10 rare values first, then MAX_PROFILED_VALUES values called twice each.
+        let mut r = Recording::default();
+        for v in 0..10 {
+            ioctl(&mut r, 0x1000 + v);
         }
-        r.add_call(x, nr(x, "ioctl"), &[0, 0, 0, 0, 0, 0], false, true);
-        let pc = &r.values[&(x, "ioctl")][0];
-        assert_eq!(pc.counts.len(), MAX_PROFILED_VALUES);
-        assert_eq!((pc.counts[&0], pc.other), (2, 10));
+        for v in 0..MAX_PROFILED_VALUES as u64 {
+            ioctl(&mut r, v);
+            ioctl(&mut r, v);
+        }
         let text = r.to_profile(&[]);
+        let listed: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("ioctl\targ1="))
+            .collect();
+        assert_eq!(listed.len(), MAX_PROFILED_VALUES, "{text}");
+        assert!(listed.iter().all(|l| l.ends_with("\t2")), "{listed:?}");
+        assert!(!text.contains("arg1=0x1000"), "{text}");
         assert!(
-            text.contains("values beyond the first 64): ioctl arg1: 10 calls"),
+            text.contains("less frequent than the 64 above): ioctl arg1: 10 calls"),
             "{text}"
         );
+
+        // Beyond COUNTED_VALUES distinct values, calls are only counted as `other`.
+        let mut r = Recording::default();
+        for v in 0..COUNTED_VALUES as u64 + 10 {
+            ioctl(&mut r, v);
+        }
+        ioctl(&mut r, 0);
+        let pc = &r.values[&(x, "ioctl")][0];
+        assert_eq!(pc.counts.len(), COUNTED_VALUES);
+        assert_eq!((pc.counts[&0], pc.other), (2, 10));
         let mut twice = r.clone();
         twice.merge(&r);
         let pc = &twice.values[&(x, "ioctl")][0];
