@@ -129,7 +129,7 @@ impl Cond {
     /// `test` on argument `arg` of a parameter `bits` wide. A parameter narrower than 32
     /// bits (`umode_t`: 16) is what the kernel truncates the register to, so the test is
     /// rewritten over `x & (2^bits - 1)` with masks: `mode == 04755` becomes
-    /// `(x & 0xffff) == 04755`, and `mode >= v` a union of aligned blocks of the low bits.
+    /// `(x & 0xffff) == 04755`, and `mode >= v` bit tests of the low bits.
     pub fn atom(arg: u8, bits: u8, test: Test) -> Cond {
         if bits >= 32 {
             return Cond::Atom(Atom { arg, bits, test });
@@ -148,19 +148,41 @@ impl Cond {
                 })
             }
         };
-        // `x & low` in `start ..= low`, as aligned blocks `(x & !(2^k - 1) & low) == start`.
-        let at_least = |mut start: u64| {
-            let mut blocks = Vec::new();
-            while start <= low {
-                let size = if start == 0 {
-                    low + 1
-                } else {
-                    1u64 << start.trailing_zeros()
-                };
-                blocks.push(masked(low & !(size - 1), start));
-                start += size;
+        let any_set = |mask: u64| {
+            if mask == 0 {
+                return Cond::False;
             }
-            Cond::Or(blocks).simplify()
+            Cond::Atom(Atom {
+                arg,
+                bits: 32,
+                test: Test::AnySet(mask),
+            })
+        };
+        // `x & low >= v`, read from the top bit down: a bit clear in `v` but set in `x`
+        // decides `>` (so all of them above `v`'s top set bit are one `jset`), a bit set in
+        // `v` must be set in `x` to go on; once every set bit of `v` is matched, `x >= v`.
+        // Every test is a bit test on the loaded word: about 2 per set bit of `v`, none
+        // needing an `and` that would make it reload the word.
+        let at_least = |v: u64| {
+            let mut above = low;
+            let mut rest = v;
+            // (bits that decide `>`, the set bit of `v` to match next) from the top down
+            let mut steps = Vec::new();
+            while rest != 0 {
+                let top = 1u64 << (63 - rest.leading_zeros());
+                steps.push((above & !(top | (top - 1)), top));
+                above = top - 1;
+                rest &= !top;
+            }
+            let mut cond = Cond::True;
+            for (gt, bit) in steps.into_iter().rev() {
+                cond = match cond {
+                    // `jset gt || jset bit` is `jset gt|bit`.
+                    Cond::True => any_set(gt | bit),
+                    c => Cond::Or(vec![any_set(gt), Cond::And(vec![any_set(bit), c])]).simplify(),
+                };
+            }
+            cond
         };
         match test {
             Test::Eq(v) => masked(low, v),
@@ -402,6 +424,13 @@ mod tests {
             let mut atoms = Vec::new();
             c.atoms(&mut atoms);
             assert!(atoms.iter().all(|a| a.bits == 32), "{c:?}");
+            // A range is a few bit tests, not one test per aligned block.
+            if let Test::Ge(b) | Test::Gt(b) = test {
+                assert!(
+                    atoms.len() <= 2 * (b & 0xffff).count_ones() as usize + 1,
+                    "{c:?}"
+                );
+            }
             for _ in 0..20 {
                 let x = pick(&mut rng) ^ (rng.next() << 16);
                 let seen = Atom {
