@@ -245,3 +245,59 @@ fn mode_bits_above_16_do_not_dodge_a_rule() {
     sweep(&eq);
     sweep(&ge);
 }
+
+/// The legacy `setuid` of i386 (`setuid16`) takes a 16-bit `old_uid_t`: the kernel drops
+/// the bits above, so a rule on `uid` must hold for `uid | 0x10000` too. The native
+/// `setuid` takes 32 bits and is compared on all of them.
+#[test]
+fn uid_bits_above_16_do_not_dodge_a_legacy_setuid_rule() {
+    const SETUID64: u64 = 105;
+    const SETUID16: u64 = 23;
+    const GETUID64: u64 = 102;
+    const HIGH: u64 = 0x1_0000;
+    let uid = raw_syscall(Door::Native, GETUID64, [0; 6]) as u64;
+
+    // The independent fact: without a filter, setuid16(0x10000 | uid) sets `uid` (had the
+    // kernel kept bit 16, the child's uid would be 0x10000 | uid, or the call refused).
+    let none = compile("default allow\narch x86_64 i386 x32\n");
+    let got = run_filtered(&none.prog.insns, || {
+        let r = raw_syscall(Door::I386, SETUID16, [HIGH | uid, 0, 0, 0, 0, 0]);
+        if r != 0 {
+            return -1000 + r;
+        }
+        raw_syscall(Door::Native, GETUID64, [0; 6])
+    });
+    assert_eq!(got, Outcome::Returned(uid as i64), "setuid16 keeps 16 bits");
+
+    let c = compile(&format!(
+        "default allow\narch x86_64 i386 x32\ndeny setuid if uid == {uid}\n"
+    ));
+    check(
+        &c,
+        Door::I386,
+        SETUID16,
+        [HIGH | uid, 0, 0, 0, 0, 0],
+        DENY,
+        Real::Ret(0),
+    );
+    check(
+        &c,
+        Door::I386,
+        SETUID16,
+        [uid, 0, 0, 0, 0, 0],
+        DENY,
+        Real::Ret(0),
+    );
+    check(
+        &c,
+        Door::Native,
+        SETUID64,
+        [uid, 0, 0, 0, 0, 0],
+        DENY,
+        Real::Ret(0),
+    );
+    // Natively bit 16 is part of the uid: another uid, which the rule does not name.
+    let d = seen(Door::Native, SETUID64, [HIGH | uid, 0, 0, 0, 0, 0]);
+    assert_eq!(model(&c, &d), Action::Allow);
+    sweep(&c);
+}

@@ -29,9 +29,10 @@
 //!   sysgate compares `(arg & mask) == value`, which never holds then (as the kernel's
 //!   seccomp_rule_add(3) man page describes it). Generated values lie within their mask;
 //!   `masked_value_outside_mask_difference` documents the disagreement.
-//! - (f) A 16-bit `umode_t` parameter (`mode` of `openat`, `fchmod`, `mkdirat`): sysgate
-//!   tests the low 16 bits, all the kernel reads (`tests/attack_doors.rs` shows it in the
-//!   kernel); libseccomp tests the whole word. Generated inputs leave the bits above 16 at 0.
+//! - (f) A 16-bit parameter (the `umode_t` `mode` of `openat`, `fchmod`, `mkdirat`; the ids
+//!   of i386's legacy `setuid`…): sysgate tests the low 16 bits, all the kernel reads
+//!   (`tests/attack_doors.rs` shows it in the kernel); libseccomp tests the whole word.
+//!   Generated inputs leave the bits above 16 at 0.
 //! - Architectures not targeted: both are told to kill the process (`badarch kill`,
 //!   libseccomp's `ACT_BADARCH`; libseccomp's own default is to kill the thread).
 //!

@@ -10,6 +10,10 @@
 //!   the syscall wrapper truncates the register to 16 bits, so `chmod(p, 0x10000 | 04755)`
 //!   sets mode 04755. Such a parameter is 16 bits wide; a condition on it is compiled over
 //!   the low 16 bits (see `ir::Cond::atom`), or `mode == 04755` could be dodged with bit 16.
+//! - The ids of the legacy `setuid`, `setgid`, `setreuid`, `setresuid`, `setfsuid`… on i386
+//!   and arm are `old_uid_t`/`old_gid_t` (`unsigned short`; their `…32` variants take
+//!   `uid_t`), so they are 16 bits there for the same reason: `setuid(0x10000)` is
+//!   `setuid(0)`.
 //!
 //! - `ioctl`'s `request` is `unsigned int cmd` in the kernel (32 bits) even though glibc
 //!   declares `unsigned long`; `personality` is `unsigned int`; `prctl`'s `option` is `int`.
@@ -72,12 +76,31 @@ pub enum ParamError {
 enum Ty {
     /// `umode_t` (`unsigned short`).
     M,
+    /// `uid_t`/`gid_t`, which the legacy calls of [`UID16`] take as `old_uid_t`
+    /// (`unsigned short`) where the ABI has their `…32` successors.
+    U,
     /// `int`, `unsigned int`, `pid_t`, `uid_t`, `gid_t`, `key_serial_t`, `u32`.
     I,
     /// `long`, `unsigned long`, `size_t`, `off_t`, `loff_t`, pointers.
     L,
 }
-use Ty::{I, L, M};
+use Ty::{I, L, M, U};
+
+/// Calls whose ids are 16 bits wide on ABIs that also have a `…32` variant (i386 and arm:
+/// `setuid` is the kernel's `setuid16`, `setuid32` takes a full `uid_t`). The kernel
+/// truncates the register to 16 bits, so a rule on `uid` must compare only those: bit 16
+/// set would otherwise slip `setuid(0x10000)` past `deny setuid if uid == 0`. Elsewhere
+/// (x86_64, ppc64le…) these names take 32-bit ids.
+const UID16: &[&str] = &[
+    "setuid",
+    "setgid",
+    "setfsuid",
+    "setfsgid",
+    "setreuid",
+    "setregid",
+    "setresuid",
+    "setresgid",
+];
 
 type Sig = &'static [(&'static str, Ty)];
 
@@ -315,19 +338,19 @@ const SIGNATURES: &[(&[&str], Sig)] = &[
         &["fchmodat2"],
         &[("dirfd", I), ("pathname", L), ("mode", M), ("flags", I)],
     ),
-    (&["setuid", "setuid32"], &[("uid", I)]),
-    (&["setgid", "setgid32"], &[("gid", I)]),
-    (&["setfsuid", "setfsuid32"], &[("fsuid", I)]),
-    (&["setfsgid", "setfsgid32"], &[("fsgid", I)]),
-    (&["setreuid", "setreuid32"], &[("ruid", I), ("euid", I)]),
-    (&["setregid", "setregid32"], &[("rgid", I), ("egid", I)]),
+    (&["setuid", "setuid32"], &[("uid", U)]),
+    (&["setgid", "setgid32"], &[("gid", U)]),
+    (&["setfsuid", "setfsuid32"], &[("fsuid", U)]),
+    (&["setfsgid", "setfsgid32"], &[("fsgid", U)]),
+    (&["setreuid", "setreuid32"], &[("ruid", U), ("euid", U)]),
+    (&["setregid", "setregid32"], &[("rgid", U), ("egid", U)]),
     (
         &["setresuid", "setresuid32"],
-        &[("ruid", I), ("euid", I), ("suid", I)],
+        &[("ruid", U), ("euid", U), ("suid", U)],
     ),
     (
         &["setresgid", "setresgid32"],
-        &[("rgid", I), ("egid", I), ("sgid", I)],
+        &[("rgid", U), ("egid", U), ("sgid", U)],
     ),
     (&["setgroups", "setgroups32"], &[("size", I), ("list", L)]),
     (
@@ -451,6 +474,7 @@ pub fn params(arch: Arch, syscall: &str) -> Option<Vec<Param>> {
     // x32's own entries (512 and up) are compat implementations: 32-bit types throughout.
     let x32_compat = arch == Arch::X32 && nr & !X32_SYSCALL_BIT >= 512;
     let cap = if x32_compat { 32 } else { arch.register_bits() };
+    let uid16 = UID16.contains(&syscall) && arch.syscall_nr(&format!("{syscall}32")).is_some();
     Some(
         sig.iter()
             .enumerate()
@@ -459,7 +483,8 @@ pub fn params(arch: Arch, syscall: &str) -> Option<Vec<Param>> {
                 index: i as u8,
                 bits: match ty {
                     M => 16,
-                    I => 32,
+                    U if uid16 => 16,
+                    I | U => 32,
                     L => 64,
                 }
                 .min(cap),
@@ -539,6 +564,23 @@ mod tests {
             assert_eq!(m.operand(0x1_0000 | 0o4755), 0o4755);
         }
         assert_eq!(p(Arch::I386, "open", "mode").bits, 16);
+        // The legacy id calls are 16-bit where a `…32` variant exists, 32-bit elsewhere.
+        for arch in [Arch::I386, Arch::Arm] {
+            assert_eq!(p(arch, "setuid", "uid").bits, 16);
+            assert_eq!(p(arch, "setresgid", "sgid").bits, 16);
+            assert_eq!(p(arch, "setuid32", "uid").bits, 32);
+            assert_eq!(p(arch, "setreuid32", "euid").bits, 32);
+        }
+        for arch in [
+            Arch::X86_64,
+            Arch::X32,
+            Arch::Ppc64le,
+            Arch::S390x,
+            Arch::Aarch64,
+        ] {
+            assert_eq!(p(arch, "setuid", "uid").bits, 32);
+            assert_eq!(p(arch, "setresgid", "sgid").bits, 32);
+        }
         // A 64-bit parameter on x86_64 is 32 bits on i386 and arm.
         assert_eq!(p(Arch::I386, "unshare", "flags").bits, 32);
         assert_eq!(p(Arch::I386, "mprotect", "prot").bits, 32);

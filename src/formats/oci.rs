@@ -669,9 +669,9 @@ pub fn import(name: &str, text: &str, opts: &Options) -> Result<Imported, Import
         .collect();
     if !narrowed.is_empty() {
         warnings.push(format!(
-            "conditions on a 16-bit mode ({}) are read on the 16 bits the kernel uses; the \
-             runtime's filter compares the whole word, so there a mode with bit 16 set \
-             escapes them",
+            "conditions on a 16-bit mode or (on i386 and arm) legacy 16-bit id ({}) are read \
+             on the 16 bits the kernel uses; the runtime's filter compares the whole word, \
+             so there a value with bit 16 set escapes them",
             narrowed.into_iter().collect::<Vec<_>>().join(", ")
         ));
     }
@@ -739,16 +739,16 @@ pub fn arg_bits(a: Arch, syscall: &str, index: u8) -> u8 {
 }
 
 /// Whether argument `index` of `syscall` is narrower than the words the runtimes' filters
-/// compare (a 16-bit `umode_t`).
+/// compare (a 16-bit `umode_t`, or an `old_uid_t` of i386 and arm).
 fn narrow_arg(a: Arch, syscall: &str, index: u8) -> bool {
     arch::params(a, syscall)
         .and_then(|ps| ps.into_iter().find(|p| p.index == index))
         .is_some_and(|p| p.bits < 32)
 }
 
-/// A profile's conditions on one rule. A condition on a 16-bit `mode` is read on the 16
-/// bits the kernel uses (the caller warns: the runtime's filter compares the whole word, so
-/// there a mode with bit 16 set escapes the rule).
+/// A profile's conditions on one rule. A condition on a 16-bit parameter (`mode`, i386's
+/// legacy ids) is read on the 16 bits the kernel uses (the caller warns: the runtime's
+/// filter compares the whole word, so there a value with bit 16 set escapes the rule).
 fn cond_of(a: Arch, syscall: &str, conds: &[(u8, String, u64, u64)]) -> Cond {
     let mut all = Vec::new();
     for (index, op, v, two) in conds {
