@@ -53,10 +53,13 @@ use sysgate::arch::Arch;
 use sysgate::bpf::emulator::SeccompData;
 use sysgate::bpf::Insn;
 use sysgate::compile::{Options, Weights};
+use sysgate::formats::oci::{self, string_list};
 use sysgate::policy::ast::Action;
 
 const MIX: &str = sysgate::compile::weights::BUILTIN_MIX;
 const PY: &str = "/usr/bin/python3";
+/// The bench's ABIs (x86_64, i386, x32) as libseccomp names them.
+const LIB_ARCHES: [&str; 3] = ["x86_64", "x86", "x32"];
 
 // ---------------------------------------------------------------------------------------
 // One definition, two renderings: sysgate's language and libseccomp's rule list.
@@ -161,18 +164,20 @@ fn one_of(arg: u8, values: &[u64]) -> Vec<Vec<Cmp>> {
     values.iter().map(|&v| vec![(arg, Op::Eq, v)]).collect()
 }
 
-fn allow_all(names: &str) -> Vec<Rule> {
-    names
-        .split_whitespace()
-        .map(|n| rule("allow", n, vec![]))
-        .collect()
+/// An allow-list: `rules`, then every syscall of `names` allowed unconditionally; the rest
+/// denied (EPERM).
+fn allow_list(mut rules: Vec<Rule>, names: &str) -> Spec {
+    rules.extend(names.split_whitespace().map(|n| rule("allow", n, vec![])));
+    Spec {
+        header: "default deny\nunknown deny\narch x86_64 i386 x32",
+        default: "errno 1",
+        rules,
+    }
 }
-
-const HEADER_ALLOWLIST: &str = "default deny\nunknown deny\narch x86_64 i386 x32";
 
 /// A network service (an HTTP server with worker threads): an allow-list.
 fn service() -> Spec {
-    let mut rules = vec![
+    let rules = vec![
         // Hot and argument-checked first (first match wins in sysgate; libseccomp merges).
         rule("allow", "fcntl", one_of(1, &[1, 2, 3, 4, 1030])), // F_GETFD F_SETFD F_GETFL F_SETFL F_DUPFD_CLOEXEC
         rule("allow", "ioctl", one_of(1, &[0x541b, 0x5421, 0x5401])), // FIONREAD FIONBIO TCGETS
@@ -185,7 +190,8 @@ fn service() -> Spec {
             vec![vec![(0, Op::Masked(0x7c02_0000), 0)]], // no CLONE_NEW*
         ),
     ];
-    rules.extend(allow_all(
+    allow_list(
+        rules,
         "read write readv writev pread64 pwrite64 close openat newfstatat fstat statx lseek \
          futex epoll_wait epoll_pwait epoll_ctl epoll_create1 poll ppoll select pselect6 \
          accept accept4 bind listen connect getsockname getpeername getsockopt setsockopt \
@@ -195,12 +201,7 @@ fn service() -> Spec {
          getrandom set_robust_list rseq set_tid_address exit exit_group wait4 getdents64 \
          readlink readlinkat access faccessat2 dup dup2 dup3 pipe2 eventfd2 uname prlimit64 \
          sched_getaffinity sched_yield getcwd arch_prctl execve tgkill kill",
-    ));
-    Spec {
-        header: HEADER_ALLOWLIST,
-        default: "errno 1",
-        rules,
-    }
+    )
 }
 
 /// A VMM (Firecracker-style): KVM ioctls, futex operations, mmap protections.
@@ -249,7 +250,7 @@ fn vmm() -> Spec {
         0x400454ca,
         0x8004_54cf,
     ];
-    let mut rules = vec![
+    let rules = vec![
         rule("allow", "ioctl", one_of(1, kvm)),
         // FUTEX_WAIT/WAKE/CMP_REQUEUE/WAKE_OP, private or not, WAIT_BITSET|CLOCK_REALTIME.
         rule(
@@ -279,18 +280,14 @@ fn vmm() -> Spec {
         rule("allow", "timerfd_settime", vec![vec![(1, Op::Eq, 0)]]),
         rule("allow", "lseek", vec![vec![(2, Op::Ge, 0)]]),
     ];
-    rules.extend(allow_all(
+    allow_list(
+        rules,
         "read write readv writev pread64 pwrite64 preadv pwritev close openat newfstatat fstat \
          epoll_wait epoll_pwait epoll_ctl epoll_create1 eventfd2 timerfd_create munmap brk \
          rt_sigaction rt_sigprocmask rt_sigreturn sigaltstack getpid getppid gettid \
          clock_gettime exit exit_group recvfrom recvmsg sendmsg connect fsync fdatasync \
          ftruncate restart_syscall sched_yield getrandom set_robust_list rseq dup",
-    ));
-    Spec {
-        header: HEADER_ALLOWLIST,
-        default: "errno 1",
-        rules,
-    }
+    )
 }
 
 /// The built-in `container`, as libseccomp rules: every syscall the resolved policy denies
@@ -381,16 +378,7 @@ fn docker_libseccomp(profile: &Value, kernel: (u32, u32)) -> Option<Value> {
             _ => return None,
         })
     };
-    let strings = |v: Option<&Value>| -> Vec<String> {
-        v.and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|s| s.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let caps: Vec<String> = sysgate::formats::oci::DOCKER_CAPS
+    let caps: Vec<String> = oci::DOCKER_CAPS
         .iter()
         .map(|c| format!("CAP_{c}"))
         .collect();
@@ -408,7 +396,7 @@ fn docker_libseccomp(profile: &Value, kernel: (u32, u32)) -> Option<Value> {
     for m in profile["archMap"].as_array()? {
         if m["architecture"] == "SCMP_ARCH_X86_64" {
             arches.push(lib_arch("SCMP_ARCH_X86_64")?);
-            for s in strings(m.get("subArchitectures")) {
+            for s in string_list(m.get("subArchitectures")) {
                 arches.push(lib_arch(&s)?);
             }
         }
@@ -416,20 +404,25 @@ fn docker_libseccomp(profile: &Value, kernel: (u32, u32)) -> Option<Value> {
     let mut entries = Vec::new();
     for e in profile["syscalls"].as_array()? {
         let (inc, exc) = (&e["includes"], &e["excludes"]);
-        if strings(exc.get("arches")).iter().any(|a| a == HOST)
-            || strings(exc.get("caps")).iter().any(|c| caps.contains(c))
+        if string_list(exc.get("arches")).iter().any(|a| a == HOST)
+            || string_list(exc.get("caps"))
+                .iter()
+                .any(|c| caps.contains(c))
         {
             continue;
         }
-        let inc_arches = strings(inc.get("arches"));
+        let inc_arches = string_list(inc.get("arches"));
         if !inc_arches.is_empty() && !inc_arches.iter().any(|a| a == HOST) {
             continue;
         }
-        if !strings(inc.get("caps")).iter().all(|c| caps.contains(c)) {
+        if !string_list(inc.get("caps"))
+            .iter()
+            .all(|c| caps.contains(c))
+        {
             continue;
         }
         if let Some(k) = inc["minKernel"].as_str() {
-            if kernel < sysgate::formats::oci::parse_kernel(k)? {
+            if kernel < oci::parse_kernel(k)? {
                 continue;
             }
         }
@@ -455,7 +448,7 @@ fn docker_libseccomp(profile: &Value, kernel: (u32, u32)) -> Option<Value> {
         } else {
             conds.into_iter().map(|c| vec![c]).collect()
         };
-        for name in strings(e.get("names")) {
+        for name in string_list(e.get("names")) {
             entries.push((name, act.clone(), alts.clone()));
         }
     }
@@ -496,7 +489,7 @@ fn python(args: &[&str], input: &str) -> Option<Vec<u8>> {
 
 fn libseccomp_known(names: &[&str]) -> Option<BTreeSet<String>> {
     let mut known = BTreeSet::new();
-    for arch in ["x86_64", "x86", "x32"] {
+    for arch in LIB_ARCHES {
         let req = json!({"resolve": {"arch": arch, "names": names}});
         let out = python(&[helper().to_str()?], &req.to_string())?;
         let v: Value = serde_json::from_slice(&out).ok()?;
@@ -871,6 +864,11 @@ fn quartiles(mut v: Vec<f64>) -> (f64, f64, f64) {
     (q(0.25), q(0.5), q(0.75))
 }
 
+/// One process's median over the cycles of a round of its blocks of call `k`.
+fn median_block(blocks: &Blocks, k: usize) -> f64 {
+    median(blocks.iter().map(|b| b[k]).collect())
+}
+
 /// Per round, per process (0: no filter, the reference; 1..: the columns; last: no filter
 /// again, the noise floor), the blocks of each cycle.
 struct Timing {
@@ -919,12 +917,7 @@ impl Timing {
 
     /// ns per call without a filter (median over rounds of the median block).
     fn none_ns(&self, k: usize) -> f64 {
-        median(
-            self.rounds
-                .iter()
-                .map(|r| median(r[0].iter().map(|b| b[k]).collect()))
-                .collect(),
-        )
+        median(self.rounds.iter().map(|r| median_block(&r[0], k)).collect())
     }
 
     /// Median over rounds of process `p`'s median block / the reference's.
@@ -932,18 +925,15 @@ impl Timing {
         median(
             self.rounds
                 .iter()
-                .map(|r| {
-                    median(r[p].iter().map(|b| b[k]).collect())
-                        / median(r[0].iter().map(|b| b[k]).collect())
-                })
+                .map(|r| median_block(&r[p], k) / median_block(&r[0], k))
                 .collect(),
         )
     }
 
-    /// Median over rounds of (overhead of `p`) / (overhead of `q`).
-    fn overhead_ratio(&self, p: usize, q: usize, k: usize) -> f64 {
+    /// Per round, (overhead of `p`) / (overhead of `q`) for call `k`.
+    fn overhead_ratios(&self, p: usize, q: usize, k: usize) -> Vec<f64> {
         let (a, b) = (self.overheads(p, k), self.overheads(q, k));
-        median(a.iter().zip(&b).map(|(x, y)| x / y).collect())
+        a.iter().zip(&b).map(|(x, y)| x / y).collect()
     }
 }
 
@@ -1072,15 +1062,14 @@ fn report(case: &Case, cols: &[Column], cpu: Option<usize>) -> Summary {
             );
             if let Some(l) = lib2 {
                 row("  overhead / libseccomp 2's (IQR)", &|i| {
-                    let (a, b) = (t.overheads(i + 1, k), t.overheads(l + 1, k));
-                    let (q1, m, q3) = quartiles(a.iter().zip(&b).map(|(x, y)| x / y).collect());
+                    let (q1, m, q3) = quartiles(t.overhead_ratios(i + 1, l + 1, k));
                     format!("{m:.2}x ({:.2})", q3 - q1)
                 });
                 if k == 1 {
                     arg_overhead = Some((
                         median(t.overheads(1, k)),
                         median(t.overheads(l + 1, k)),
-                        t.overhead_ratio(1, l + 1, k),
+                        median(t.overhead_ratios(1, l + 1, k)),
                     ));
                 }
             }
@@ -1242,13 +1231,12 @@ fn docker_case(
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(DOCKER);
     let text = std::fs::read_to_string(&path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let opts = sysgate::formats::oci::Options {
-        caps: sysgate::formats::oci::Caps::Docker,
+    let opts = oci::Options {
+        caps: oci::Caps::Docker,
         arches: Some(arches.to_vec()),
         kernel: None,
     };
-    let imported = sysgate::formats::oci::import("docker-default.json", &text, &opts)
-        .map_err(|e| e.to_string())?;
+    let imported = oci::import("docker-default.json", &text, &opts).map_err(|e| e.to_string())?;
     for w in &imported.warnings {
         eprintln!("docker-default.json: {w}");
     }
@@ -1289,7 +1277,6 @@ fn main() {
     if !have_lib {
         eprintln!("libseccomp (python3-seccomp) not available: sysgate columns only");
     }
-    let lib_arches = ["x86_64", "x86", "x32"];
     let write_dir = std::env::var_os("SYSGATE_BENCH_WRITE").map(PathBuf::from);
     let write = |name: &str, text: &str| {
         if let Some(dir) = &write_dir {
@@ -1347,28 +1334,22 @@ fn main() {
         }
         Err(why) => println!("\n## docker: skipped ({why})"),
     }
-    let service = service();
-    write("service.policy", &service.sysgate());
-    cases.push(Case {
-        title: "service (network allow-list)",
-        short: "service",
-        policy: sysgate::policy::Policy::parse("service", &service.sysgate())
-            .expect("service policy")
-            .resolved,
-        lib: Some(Lib::Spec(service)),
-        arg_call: fcntl,
-    });
-    let vmm = vmm();
-    write("vmm.policy", &vmm.sysgate());
-    cases.push(Case {
-        title: "vmm (argument-heavy)",
-        short: "vmm",
-        policy: sysgate::policy::Policy::parse("vmm", &vmm.sysgate())
-            .expect("vmm policy")
-            .resolved,
-        lib: Some(Lib::Spec(vmm)),
-        arg_call: fcntl,
-    });
+    for (title, short, spec) in [
+        ("service (network allow-list)", "service", service()),
+        ("vmm (argument-heavy)", "vmm", vmm()),
+    ] {
+        let text = spec.sysgate();
+        write(&format!("{short}.policy"), &text);
+        cases.push(Case {
+            title,
+            short,
+            policy: sysgate::policy::Policy::parse(short, &text)
+                .unwrap_or_else(|e| panic!("{short} policy: {e}"))
+                .resolved,
+            lib: Some(Lib::Spec(spec)),
+            arg_call: fcntl,
+        });
+    }
 
     let cpu = bench_cpu();
     let mut sums = Vec::new();
@@ -1393,7 +1374,7 @@ fn main() {
         ];
         if let Some(lib) = case.lib.as_ref().filter(|_| have_lib) {
             for (name, level) in [("libseccomp 1", 1u8), ("libseccomp 2", 2)] {
-                let desc = lib.desc(level, &lib_arches);
+                let desc = lib.desc(level, &LIB_ARCHES);
                 if let Some(prog) = libseccomp_prog(&desc) {
                     cols.push(Column {
                         name,

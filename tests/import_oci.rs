@@ -351,6 +351,15 @@ fn kernel_versions_parse() {
     assert_eq!(oci::parse_kernel("x"), None);
 }
 
+#[test]
+fn list_fields_read_as_strings() {
+    let e: serde_json::Value =
+        serde_json::from_str(r#"{"names": ["read", 1, "write"], "caps": "CAP_KILL"}"#).unwrap();
+    assert_eq!(oci::string_list(e.get("names")), ["read", "write"]);
+    assert!(oci::string_list(e.get("caps")).is_empty());
+    assert!(oci::string_list(e.get("arches")).is_empty());
+}
+
 /// A profile's condition on a 16-bit `mode` is imported on the 16 bits the kernel reads, so
 /// that the policy text means what the imported policy does (a mode with bit 16 set no
 /// longer escapes it), and the importer says so.

@@ -173,6 +173,19 @@ pub fn parse_kernel(s: &str) -> Option<(u32, u32)> {
     Some((major, minor))
 }
 
+/// The strings of a profile's list field (`names`, `architectures`, `subArchitectures`,
+/// `caps`, `arches`), as the importer reads them: none when the field is absent or not a
+/// list; items that are not strings are skipped.
+pub fn string_list(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// libseccomp's name for an architecture sysgate targets.
 fn scmp_arch(name: &str) -> Option<Arch> {
     Some(match name {
@@ -319,16 +332,6 @@ fn u64_of(v: &Value) -> Option<u64> {
     v.as_u64().or_else(|| v.as_i64().map(|i| i as u64))
 }
 
-fn strings(v: Option<&Value>) -> Vec<String> {
-    v.and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// One rule of a profile entry, before it is placed per architecture.
 struct Rule {
     /// Conditions (index, op, value, valueTwo), ANDed.
@@ -412,7 +415,7 @@ pub fn import(name: &str, text: &str, opts: &Options) -> Result<Imported, Import
         else {
             continue;
         };
-        let subs = strings(m.get("subArchitectures"))
+        let subs = string_list(m.get("subArchitectures"))
             .iter()
             .filter_map(|s| scmp_arch(s))
             .collect::<Vec<_>>();
@@ -420,7 +423,7 @@ pub fn import(name: &str, text: &str, opts: &Options) -> Result<Imported, Import
         listed.extend(subs.iter().copied());
         archmap.push((main, subs));
     }
-    for a in strings(profile.get("architectures")) {
+    for a in string_list(profile.get("architectures")) {
         match scmp_arch(&a) {
             Some(x) => listed.push(x),
             None => warnings.push(format!(
@@ -493,7 +496,7 @@ pub fn import(name: &str, text: &str, opts: &Options) -> Result<Imported, Import
         let line = lines.get(i).copied().unwrap_or(0);
         let here = format!("syscalls[{i}] (line {line})");
         unknown_keys(e, SYSCALL_KEYS, &here, &mut warnings);
-        let mut names = strings(e.get("names"));
+        let mut names = string_list(e.get("names"));
         if let Some(n) = e.get("name").and_then(Value::as_str) {
             names.push(n.to_string());
         }
@@ -511,8 +514,8 @@ pub fn import(name: &str, text: &str, opts: &Options) -> Result<Imported, Import
         for (k, include) in [("includes", true), ("excludes", false)] {
             let Some(f) = e.get(k) else { continue };
             unknown_keys(f, FILTER_KEYS, &format!("{here}.{k}"), &mut warnings);
-            let caps = strings(f.get("caps"));
-            let arch_names = strings(f.get("arches"));
+            let caps = string_list(f.get("caps"));
+            let arch_names = string_list(f.get("arches"));
             let min_kernel = f.get("minKernel").and_then(Value::as_str);
             let on_host = |names: &[String]| names.iter().any(|n| Arch::from_name(n) == Some(host));
             if include {
