@@ -17,7 +17,11 @@
 //!    on the argument words, written back as sysgate atoms (the low and high words of a 64-bit
 //!    parameter combined into 64-bit comparisons where they can be, e.g. `hi == 0 && lo == 5`
 //!    is `== 5`; for 32-bit parameters and 32-bit ABIs only the low word counts). The most
-//!    frequent action becomes `otherwise`, the other paths ordered rules.
+//!    frequent action becomes `otherwise`, the other paths rules, those of one action
+//!    together. Paths of one action that differ only in a 16-bit parameter (`mode`, which
+//!    the compiler tests bit by bit) become one rule, whose condition on it is exactly the
+//!    set of values leading to that action; the text writer says that set as ranges on
+//!    the parameter's name (`mode >= 0o755`).
 //! 3. **Other numbers.** The paths for numbers outside the table give `unknown`.
 //!
 //! What the policy language cannot say is reported precisely in [`Decompiled::notes`] (and

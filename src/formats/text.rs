@@ -8,6 +8,11 @@
 //! denies most becomes an allow-list, whichever is shorter. A `@group` replaces names only
 //! when every member that exists on a target architecture has that very decision.
 //!
+//! Conditions are written in their shortest form; a part that looks only at the low bits
+//! of a parameter narrower than the argument word (a 16-bit `mode`, which the compiler
+//! tests bit by bit) is written as the set of values it allows, on the parameter's name
+//! (`mode >= 0o755`, `mode in {0o600, 0o644}`), when that makes no more comparisons.
+//!
 //! Multiplexers: on i386 a rule on `socket` also governs `socketcall(SYS_SOCKET)`. The
 //! imported policy decides `socketcall` and `ipc` on their own, so their rules are written
 //! first, where nothing before them can reach them, and they always get an explicit
@@ -190,9 +195,12 @@ struct Written {
 
 fn written_decision(d: &Decision, narrow: &[Narrow]) -> Written {
     let conds = merged(d);
-    let flipped = match conds.as_slice() {
-        [(a, c)] if *a != d.otherwise.action => {
-            let yes = written(c, false, narrow);
+    let texts: Vec<Text> = conds
+        .iter()
+        .map(|(_, c)| written(c, false, narrow))
+        .collect();
+    let flipped = match (conds.as_slice(), texts.as_slice()) {
+        ([(a, c)], [yes]) if *a != d.otherwise.action => {
             let no = written(&negate(c), false, narrow);
             (no.size <= yes.size && !no.text.replace("!=", "").contains('!'))
                 .then_some((d.otherwise.action, Some(no.text)))
@@ -201,8 +209,9 @@ fn written_decision(d: &Decision, narrow: &[Narrow]) -> Written {
     };
     Written {
         lines: conds
-            .into_iter()
-            .map(|(a, c)| (a, Some(cond_text_in(&c, false, narrow))))
+            .iter()
+            .zip(texts)
+            .map(|((a, _), t)| (*a, Some(t.text)))
             .collect(),
         flipped,
     }
@@ -658,4 +667,88 @@ fn in_set(v: &[Cond]) -> Option<(u8, String)> {
         vals.push(format!("{x:#x}"));
     }
     Some((arg?, vals.join(", ")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::Policy;
+
+    fn resolved(text: &str) -> Policy {
+        Policy::parse("t.policy", text).unwrap_or_else(|e| panic!("{e}\n{text}"))
+    }
+
+    /// The compiler's form of a condition on a 16-bit `mode` (bit tests of the low word,
+    /// `ir::Cond::atom`) is written back as the values it allows, on the parameter's name,
+    /// and reads back to the same decisions, on every value of the low 17 bits.
+    #[test]
+    fn narrow_parameters_are_written_as_values() {
+        let src = resolved(
+            "default allow\narch x86_64 i386\n\
+             deny fchmod if mode >= 0o755\n\
+             errno EACCES openat if flags & O_CREAT && (mode & 0o7000) == 0o4000\n\
+             kill mkdir if mode not in {0o700, 0o755}\n",
+        );
+        let text = write(&src.resolved, &[]);
+        for want in [
+            "deny fchmod if mode >= 0o755\n",
+            "errno EACCES openat if arg2 & 0x40 && (mode & 0o7000) == 0o4000\n",
+            "kill mkdir if mode not in {0o700, 0o755}\n",
+        ] {
+            assert!(text.contains(want), "wanted {want:?} in\n{text}");
+        }
+        let back = resolved(&text);
+        for arch in [Arch::X86_64, Arch::I386] {
+            for (sc, at) in [("fchmod", 1), ("openat", 3), ("mkdir", 1)] {
+                let Some(nr) = arch.syscall_nr(sc) else {
+                    continue;
+                };
+                for mode in 0..0x2_0000u64 {
+                    let mut args = [3, 0, 0x40, 0, 0, 0];
+                    args[at] = mode;
+                    let decide =
+                        |p: &Policy| p.resolved.decide(arch.audit_arch(), nr, &args).action;
+                    assert_eq!(decide(&src), decide(&back), "{arch} {sc} {mode:#o}\n{text}");
+                }
+            }
+        }
+    }
+
+    /// A parenthesized group that opens with a bare `x & M` test is written so that it does
+    /// not read as the masked operand `(x & M) == V`.
+    #[test]
+    fn a_group_opening_with_a_bit_test_reads_back() {
+        let atom = |arg, test| {
+            Cond::Atom(Atom {
+                arg,
+                bits: 32,
+                test,
+            })
+        };
+        let c = Cond::Or(vec![
+            Cond::And(vec![atom(0, Test::AnySet(4)), atom(1, Test::Eq(2))]),
+            atom(2, Test::Eq(3)),
+        ]);
+        let text = format!("allow read if {}\n", cond_text(&c, false));
+        let back = resolved(&text);
+        let nr = Arch::X86_64.syscall_nr("read").unwrap_or_default();
+        let audit = Arch::X86_64.audit_arch();
+        for args in [
+            [4, 2, 0, 0, 0, 0],
+            [4, 1, 0, 0, 0, 0],
+            [0, 2, 3, 0, 0, 0],
+            [0, 2, 0, 0, 0, 0],
+        ] {
+            let want = if c.eval(&args) {
+                Action::Allow
+            } else {
+                Action::Errno(1)
+            };
+            assert_eq!(
+                back.resolved.decide(audit, nr, &args).action,
+                want,
+                "{text}"
+            );
+        }
+    }
 }
