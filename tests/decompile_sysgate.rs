@@ -198,7 +198,7 @@ fn random_policies_round_trip() {
 #[test]
 fn mode_conditions_read_as_values() {
     const X86: &[Arch] = &[Arch::X86_64];
-    let cases: [(&[Arch], &str, &[&str]); 14] = [
+    let cases: [(&[Arch], &str, &[&str]); 15] = [
         (X86, "deny fchmod if mode >= 0o755", &["deny fchmod if mode >= 0o755\n"]),
         (X86, "deny fchmod if mode == 0o4755", &["deny fchmod if mode == 0o4755\n"]),
         (X86, "deny fchmod if mode > 0o777", &["deny fchmod if mode >= 0o1000\n"]),
@@ -207,6 +207,11 @@ fn mode_conditions_read_as_values() {
             X86,
             "deny fchmod if mode >= 0o4000 || mode == 0o644",
             &["deny fchmod if mode == 0o644 || mode >= 0o4000\n"],
+        ),
+        (
+            X86,
+            "deny fchmod if mode & 0o6000 || mode == 0o644",
+            &["deny fchmod if mode & 0o6000 || mode == 0o644\n"],
         ),
         (
             X86,

@@ -804,10 +804,11 @@ fn masked_cond(arg: u8, bits: u8, m: u32, s: &IntervalSet, shift: u32) -> Result
     if within.intersect(&all_nonzero) == all_nonzero && !within.contains(0) {
         return Ok(atom(arg, bits, Test::AnySet(wide(m))));
     }
-    if count(&within) <= 64 {
+    // The values, or the negation of the other values, whichever are fewer.
+    let comp = IntervalSet::range(0, m).minus(&within);
+    if count(&within) <= 64.min(count(&comp)) {
         return Ok(or(submasks(&within).into_iter().map(eq).collect()));
     }
-    let comp = IntervalSet::range(0, m).minus(&within);
     if count(&comp) <= 64 {
         return Ok(not(or(submasks(&comp).into_iter().map(eq).collect())));
     }

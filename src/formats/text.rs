@@ -22,7 +22,8 @@ use crate::arch::{self, Arch};
 use crate::ir::{Atom, Cond, Decision, Policy, Test};
 use crate::policy::ast::Action;
 use crate::policy::groups;
-use std::collections::{BTreeMap, BTreeSet};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 
 /// A rule as written: action, condition text (None: unconditional).
@@ -58,9 +59,16 @@ pub fn write(p: &Policy, header: &[String]) -> String {
 
     // Each name's conditional lines, written once (a condition on a narrow parameter is
     // evaluated over all its values, too costly to repeat for every candidate default).
+    let seen = RefCell::default();
     let texts: BTreeMap<&'static str, Written> = names
         .iter()
-        .map(|&n| (n, written_decision(dec[n], &narrow_params(&arches, n))))
+        .map(|&n| {
+            let cx = Cx {
+                narrow: narrow_params(&arches, n),
+                seen: &seen,
+            };
+            (n, written_decision(dec[n], &cx))
+        })
         .collect();
     // Candidate defaults: every unconditional action and every `otherwise`.
     let mut candidates: Vec<Action> = dec.values().map(|d| d.otherwise.action).collect();
@@ -193,15 +201,12 @@ struct Written {
     flipped: Option<Line>,
 }
 
-fn written_decision(d: &Decision, narrow: &[Narrow]) -> Written {
+fn written_decision(d: &Decision, cx: &Cx) -> Written {
     let conds = merged(d);
-    let texts: Vec<Text> = conds
-        .iter()
-        .map(|(_, c)| written(c, false, narrow))
-        .collect();
+    let texts: Vec<Text> = conds.iter().map(|(_, c)| written(c, false, cx)).collect();
     let flipped = match (conds.as_slice(), texts.as_slice()) {
         ([(a, c)], [yes]) if *a != d.otherwise.action => {
-            let no = written(&negate(c), false, narrow);
+            let no = written(&negate(c), false, cx);
             (no.size <= yes.size && !no.text.replace("!=", "").contains('!'))
                 .then_some((d.otherwise.action, Some(no.text)))
         }
@@ -328,7 +333,7 @@ fn rule(a: Action, targets: &[String], cond: Option<&str>) -> String {
 /// A parameter narrower than the 32-bit word a filter reads (a 16-bit `umode_t` `mode`),
 /// with the same name and position on every target architecture that has the syscall, so
 /// that one line of text means the same on each.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 struct Narrow {
     arg: u8,
     name: &'static str,
@@ -363,21 +368,19 @@ fn narrow_params(arches: &[Arch], syscall: &str) -> Vec<Narrow> {
 
 /// The condition as policy text; `nested` wraps `||`/`&&` in parentheses.
 pub fn cond_text(c: &Cond, nested: bool) -> String {
-    cond_text_in(c, nested, &[])
+    let seen = RefCell::default();
+    let cx = Cx {
+        narrow: Vec::new(),
+        seen: &seen,
+    };
+    written(c, nested, &cx).text
 }
 
-/// [`cond_text`] for a syscall whose narrow parameters are `narrow`.
-///
-/// Why: the kernel truncates a 16-bit `mode` to its low bits, so the compiler tests those
-/// bits of the 32-bit word (`ir::Cond::atom`): `mode >= 0o755` becomes a chain of bit
-/// tests, and a program read back gives that chain. A part of a condition that looks only
-/// at the low bits of one narrow parameter is exactly a set of its values; that set is
-/// computed (each atom evaluated on every value, then combined as bitmaps) and written as
-/// ranges and equalities on the parameter's name when that is shorter than the tests
-/// themselves. Read again, the name (like `argN`) is compared on the parameter's own width,
-/// so the text means the same set.
-fn cond_text_in(c: &Cond, nested: bool, narrow: &[Narrow]) -> String {
-    written(c, nested, narrow).text
+/// What writing one syscall's conditions needs: its narrow parameters, and the values of
+/// the tests already evaluated (one test recurs in many paths and syscalls).
+struct Cx<'a> {
+    narrow: Vec<Narrow>,
+    seen: &'a RefCell<HashMap<(Atom, Narrow), Values>>,
 }
 
 /// The values of one narrow parameter satisfying a condition: bit `v` of the bitmap set
@@ -389,7 +392,10 @@ struct Values {
 }
 
 impl Values {
-    fn of_atom(a: &Atom, p: Narrow) -> Values {
+    fn of_atom(a: &Atom, p: Narrow, cx: &Cx) -> Values {
+        if let Some(v) = cx.seen.borrow().get(&(*a, p)) {
+            return v.clone();
+        }
         let mut bits = vec![0u64; (p.max / 64 + 1) as usize];
         let mut args = [0u64; 6];
         for v in 0..=p.max {
@@ -398,7 +404,9 @@ impl Values {
                 bits[(v / 64) as usize] |= 1 << (v % 64);
             }
         }
-        Values { p, bits }
+        let v = Values { p, bits };
+        cx.seen.borrow_mut().insert((*a, p), v.clone());
+        v
     }
 
     fn not(mut self) -> Values {
@@ -426,20 +434,30 @@ impl Values {
         Some(acc)
     }
 
-    fn contains(&self, v: u64) -> bool {
-        self.bits[(v / 64) as usize] >> (v % 64) & 1 == 1
-    }
-
-    /// The set as sorted, maximal intervals.
-    fn intervals(&self) -> Vec<(u64, u64)> {
-        let mut out: Vec<(u64, u64)> = Vec::new();
-        for v in (0..=self.p.max).filter(|&v| self.contains(v)) {
+    /// The set as sorted, maximal intervals (a word at a time where it is all in or out),
+    /// or `None` when there are more than `most`.
+    fn intervals(&self, most: usize) -> Option<Vec<(u64, u64)>> {
+        fn add(out: &mut Vec<(u64, u64)>, a: u64, b: u64) {
             match out.last_mut() {
-                Some(last) if last.1 + 1 == v => last.1 = v,
-                _ => out.push((v, v)),
+                Some(last) if last.1 + 1 == a => last.1 = b,
+                _ => out.push((a, b)),
             }
         }
-        out
+        let mut out = Vec::new();
+        for (i, &w) in self.bits.iter().enumerate() {
+            let base = i as u64 * 64;
+            match w {
+                0 => {}
+                u64::MAX => add(&mut out, base, base + 63),
+                w => (0..64)
+                    .filter(|b| w >> b & 1 == 1)
+                    .for_each(|b| add(&mut out, base + b, base + b)),
+            }
+            if out.len() > most {
+                return None;
+            }
+        }
+        Some(out)
     }
 }
 
@@ -474,9 +492,22 @@ struct Text {
 
 /// `c` in its shortest form: test by test, or as a set of a narrow parameter's values
 /// (preferred on a tie: it says what the tests mean).
-fn written(c: &Cond, nested: bool, narrow: &[Narrow]) -> Text {
-    let plain = structural(c, nested, narrow);
-    match plain.values.as_ref().and_then(|v| set_text(v, nested)) {
+///
+/// Why: the kernel truncates a 16-bit `mode` to its low bits, so the compiler tests those
+/// bits of the 32-bit word (`ir::Cond::atom`): `mode >= 0o755` becomes a chain of bit
+/// tests, and a program read back gives that chain. A part of a condition that looks only
+/// at the low bits of one narrow parameter is exactly a set of its values; that set is
+/// computed (each atom evaluated on every value, then combined as bitmaps) and written as
+/// ranges and equalities on the parameter's name when that is shorter than the tests
+/// themselves. Read again, the name (like `argN`) is compared on the parameter's own width,
+/// so the text means the same set.
+fn written(c: &Cond, nested: bool, cx: &Cx) -> Text {
+    let plain = structural(c, nested, cx);
+    match plain
+        .values
+        .as_ref()
+        .and_then(|v| set_text(v, nested, plain.size))
+    {
         Some((text, size)) if size <= plain.size => Text {
             text,
             size,
@@ -487,9 +518,9 @@ fn written(c: &Cond, nested: bool, narrow: &[Narrow]) -> Text {
 }
 
 /// `c` written test by test (its parts each in their shortest form).
-fn structural(c: &Cond, nested: bool, narrow: &[Narrow]) -> Text {
+fn structural(c: &Cond, nested: bool, cx: &Cx) -> Text {
     let wrap = |s: String| if nested { format!("({s})") } else { s };
-    let operand = |a: &Atom| match narrow_of(a, narrow) {
+    let operand = |a: &Atom| match narrow_of(a, &cx.narrow) {
         Some(p) => (p.name.to_string(), p.octal, Some(p)),
         None => (format!("arg{}", a.arg), false, None),
     };
@@ -512,7 +543,7 @@ fn structural(c: &Cond, nested: bool, narrow: &[Narrow]) -> Text {
                 Test::AnySet(m) => format!("{x} & {}", n(m)),
                 Test::MaskedEq { mask, value } => format!("({x} & {}) == {}", n(mask), n(value)),
             };
-            one(t, p.map(|p| Values::of_atom(a, p)))
+            one(t, p.map(|p| Values::of_atom(a, p, cx)))
         }
         Cond::Not(inner) => match inner.as_ref() {
             Cond::Atom(a) => {
@@ -522,12 +553,14 @@ fn structural(c: &Cond, nested: bool, narrow: &[Narrow]) -> Text {
                     Test::Eq(v) => format!("{x} != {}", n(v)),
                     Test::Gt(v) => format!("{x} <= {}", n(v)),
                     Test::Ge(v) => format!("{x} < {}", n(v)),
+                    // `(x & M) != 0` is `x & M`.
+                    Test::MaskedEq { mask, value: 0 } => format!("{x} & {}", n(mask)),
                     Test::MaskedEq { mask, value } => {
                         format!("({x} & {}) != {}", n(mask), n(value))
                     }
                     Test::AnySet(m) => format!("!({x} & {})", n(m)),
                 };
-                one(t, p.map(|p| Values::of_atom(a, p).not()))
+                one(t, p.map(|p| Values::of_atom(a, p, cx).not()))
             }
             Cond::Or(v) if in_set(v).is_some() => {
                 let (arg, vals) = in_set(v).unwrap_or_default();
@@ -538,7 +571,7 @@ fn structural(c: &Cond, nested: bool, narrow: &[Narrow]) -> Text {
                 }
             }
             other => {
-                let t = written(other, true, narrow);
+                let t = written(other, true, cx);
                 Text {
                     text: format!("!{}", t.text),
                     size: t.size,
@@ -557,7 +590,7 @@ fn structural(c: &Cond, nested: bool, narrow: &[Narrow]) -> Text {
                     };
                 }
             }
-            let kids: Vec<Text> = v.iter().map(|c| written(c, true, narrow)).collect();
+            let kids: Vec<Text> = v.iter().map(|c| written(c, true, cx)).collect();
             let mut texts: Vec<String> = kids.iter().map(|k| k.text.clone()).collect();
             // `(x & M && …)` would read as a masked operand `(x & M) …`: close it first.
             if let Some(t) = texts.first_mut().filter(|t| nested && any_set_text(t)) {
@@ -584,12 +617,17 @@ fn any_set_text(t: &str) -> bool {
 /// A set of a narrow parameter's values as ranges and equalities on its name, or as the
 /// negation of its complement's, whichever makes fewer comparisons (the first on a tie),
 /// with its size; `None` for the empty and full sets (constants, which the caller writes
-/// as it can).
-fn set_text(values: &Values, nested: bool) -> Option<(String, usize)> {
+/// as it can) and when either form would make more than `limit` comparisons.
+fn set_text(values: &Values, nested: bool, limit: usize) -> Option<(String, usize)> {
     let p = values.p;
-    let ivs = values.intervals();
-    let comp = values.clone().not().intervals();
-    if ivs.is_empty() || comp.is_empty() {
+    // Each interval costs at least one comparison: a finely cut set (bit tests) is given
+    // up before it is written out.
+    let ivs = values.intervals(limit);
+    let comp = values.clone().not().intervals(limit);
+    if [&ivs, &comp]
+        .iter()
+        .any(|v| v.as_ref().is_some_and(|v| v.is_empty()))
+    {
         return None;
     }
     let n = |v| num(v, p.octal);
@@ -649,8 +687,11 @@ fn set_text(values: &Values, nested: bool) -> Option<(String, usize)> {
             size,
         )
     };
-    let (yes, no) = (write(&ivs, false), write(&comp, true));
-    Some(if no.1 < yes.1 { no } else { yes })
+    match (ivs.map(|v| write(&v, false)), comp.map(|v| write(&v, true))) {
+        (Some(yes), Some(no)) if no.1 < yes.1 => Some(no),
+        (Some(yes), _) => Some(yes),
+        (None, no) => no,
+    }
 }
 
 /// `Or` of equalities on one argument: (arg, "v1, v2, …").
