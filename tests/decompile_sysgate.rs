@@ -191,3 +191,145 @@ fn random_policies_round_trip() {
     }
     assert!(checked >= 40, "only {checked} random policies compiled");
 }
+
+/// A condition on a 16-bit `mode` is compiled as tests of the low bits of the argument
+/// word (a range as a chain of bit tests); decompiled, it reads as the set of values it
+/// allows, on the parameter's name, in octal, and the text is still exact.
+#[test]
+fn mode_conditions_read_as_values() {
+    const X86: &[Arch] = &[Arch::X86_64];
+    let cases: [(&[Arch], &str, &[&str]); 15] = [
+        (X86, "deny fchmod if mode >= 0o755", &["deny fchmod if mode >= 0o755\n"]),
+        (X86, "deny fchmod if mode == 0o4755", &["deny fchmod if mode == 0o4755\n"]),
+        (X86, "deny fchmod if mode > 0o777", &["deny fchmod if mode >= 0o1000\n"]),
+        (X86, "deny fchmod if mode & 0o6000", &["deny fchmod if mode & 0o6000\n"]),
+        (
+            X86,
+            "deny fchmod if mode >= 0o4000 || mode == 0o644",
+            &["deny fchmod if mode == 0o644 || mode >= 0o4000\n"],
+        ),
+        (
+            X86,
+            "deny fchmod if mode & 0o6000 || mode == 0o644",
+            &["deny fchmod if mode & 0o6000 || mode == 0o644\n"],
+        ),
+        (
+            X86,
+            "deny fchmod if mode in {0o644, 0o600, 0o755}",
+            &["deny fchmod if mode in {0o600, 0o644, 0o755}\n"],
+        ),
+        (
+            X86,
+            "deny fchmod if mode < 0o700 || mode > 0o777",
+            &["deny fchmod if mode <= 0o677 || mode >= 0o1000\n"],
+        ),
+        (
+            X86,
+            "errno EACCES chmod if mode not in {0o644, 0o755}",
+            &["errno EACCES chmod if mode not in {0o644, 0o755}\n"],
+        ),
+        (X86, "deny openat if mode >= 0o755", &["deny openat if mode >= 0o755\n"]),
+        (
+            X86,
+            "deny openat if flags & O_CREAT && mode >= 0o755",
+            &["deny openat if arg2 & 0x40 && mode >= 0o755\n"],
+        ),
+        (
+            X86,
+            "deny mkdir if mode >= 0o700 && mode <= 0o777\ndeny mknodat if mode >= 0o700 && mode <= 0o777",
+            &["deny { mkdir mknodat } if mode >= 0o700 && mode <= 0o777\n"],
+        ),
+        (
+            &[Arch::I386],
+            "deny fchmod if mode >= 0o755\ndeny openat if mode == 0o4755",
+            &["deny fchmod if mode >= 0o755\n", "deny openat if mode == 0o4755\n"],
+        ),
+        (
+            &[Arch::X86_64, Arch::I386, Arch::X32],
+            "deny fchmod if mode >= 0o755\nerrno EACCES fchmod if mode == 0o644",
+            &["deny fchmod if mode >= 0o755\n", "errno EACCES fchmod if mode == 0o644\n"],
+        ),
+        (
+            X86,
+            "allow fchmod if mode <= 0o755\nkill fchmod",
+            &["kill fchmod if mode >= 0o756\n"],
+        ),
+    ];
+    for (arches, rules, want) in cases {
+        let text = round_trip(&compile(
+            &format!("default allow\n{rules}\n"),
+            Some(arches.to_vec()),
+        ));
+        for w in want {
+            assert!(text.contains(w), "{rules}: wanted {w:?} in\n{text}");
+        }
+    }
+}
+
+/// Random conditions on the `mode` of several syscalls, on 64- and 32-bit ABIs: the text is
+/// exact and names the parameter (never the raw `argN` word); where the source compares
+/// values only (no masks), so does the text (no bit tests).
+#[test]
+fn random_mode_conditions_round_trip() {
+    fn mode_cond(rng: &mut Rng, depth: usize, masks: bool) -> String {
+        let v = |rng: &mut Rng| match rng.below(3) {
+            0 => rng.next() & 0o7777,
+            1 => rng.next() & 0xffff,
+            _ => rng.pick(&[0, 0o644, 0o755, 0o777, 0o4755, 0xffff]),
+        };
+        let kid = |rng: &mut Rng| mode_cond(rng, depth + 1, masks);
+        match rng.below(if depth > 1 { 4 } else { 7 }) {
+            1 if masks => format!("(mode & {:#o})", v(rng) | 1),
+            2 if masks => {
+                let m = v(rng) | 1;
+                let op = rng.pick(&["==", "!="]);
+                format!("(mode & {m:#o}) {op} {:#o}", v(rng) & m)
+            }
+            0..=2 => format!(
+                "mode {} {:#o}",
+                rng.pick(&["==", "!=", "<", "<=", ">", ">="]),
+                v(rng)
+            ),
+            3 => {
+                let vals: Vec<String> = (0..1 + rng.below(4))
+                    .map(|_| format!("{:#o}", v(rng)))
+                    .collect();
+                let op = rng.pick(&["in", "not in"]);
+                format!("mode {op} {{{}}}", vals.join(", "))
+            }
+            4 => format!("({} && {})", kid(rng), kid(rng)),
+            5 => format!("({} || {})", kid(rng), kid(rng)),
+            _ => format!("!({})", kid(rng)),
+        }
+    }
+    // (syscall, position of `mode`)
+    let calls = [
+        ("fchmod", 1),
+        ("chmod", 1),
+        ("openat", 3),
+        ("mkdir", 1),
+        ("mknodat", 2),
+    ];
+    let mut rng = Rng(0x5eed_0000_0755);
+    let arch_sets = [
+        vec![Arch::X86_64],
+        vec![Arch::I386],
+        vec![Arch::X86_64, Arch::I386],
+    ];
+    for i in 0..40 {
+        let (sc, at) = rng.pick(&calls);
+        let masks = i % 2 == 0;
+        let mut text = format!("default {}\n", rng.pick(&ACTIONS));
+        for _ in 0..1 + rng.below(3) {
+            let c = mode_cond(&mut rng, 0, masks);
+            text.push_str(&format!("{} {sc} if {c}\n", rng.pick(&ACTIONS)));
+        }
+        let prog = compile(&text, Some(arch_sets[i % arch_sets.len()].clone()));
+        let d = round_trip(&prog);
+        let why = format!("case {i}:\n{text}--- decompiled:\n{d}");
+        for l in d.lines().filter(|l| l.contains(&format!(" {sc} if "))) {
+            assert!(!l.contains(&format!("arg{at}")), "{why}");
+            assert!(masks || !l.contains("mode &"), "{why}");
+        }
+    }
+}

@@ -17,7 +17,11 @@
 //!    on the argument words, written back as sysgate atoms (the low and high words of a 64-bit
 //!    parameter combined into 64-bit comparisons where they can be, e.g. `hi == 0 && lo == 5`
 //!    is `== 5`; for 32-bit parameters and 32-bit ABIs only the low word counts). The most
-//!    frequent action becomes `otherwise`, the other paths ordered rules.
+//!    frequent action becomes `otherwise`, the other paths rules, those of one action
+//!    together. Paths of one action that differ only in a 16-bit parameter (`mode`, which
+//!    the compiler tests bit by bit) become one rule, whose condition on it is exactly the
+//!    set of values leading to that action; the text writer says that set as ranges on
+//!    the parameter's name (`mode >= 0o755`).
 //! 3. **Other numbers.** The paths for numbers outside the table give `unknown`.
 //!
 //! What the policy language cannot say is reported precisely in [`Decompiled::notes`] (and
@@ -531,18 +535,33 @@ fn decision(
             .find(|r| weights.iter().any(|&(x, w)| x == *r && w == max))
             .unwrap_or(crate::bpf::ret::KILL_PROCESS)
     };
-    let mut rules = Vec::new();
+    let mut rows = Vec::new();
     for l in &parts {
-        if l.ret == otherwise {
-            continue;
+        if l.ret != otherwise {
+            rows.push((l.ret, arg_conds(arch, name, l)?));
         }
-        let cond = leaf_cond(arch, name, l)?.simplify();
+    }
+    for i in narrow_args(arch, name) {
+        rows = merge_on(rows, i);
+    }
+    // The paths' regions are disjoint, so the rules may come in any order: those of one
+    // action together, which the text writes as one line.
+    let mut order: Vec<u32> = Vec::new();
+    for (r, _) in &rows {
+        if !order.contains(r) {
+            order.push(*r);
+        }
+    }
+    rows.sort_by_key(|(r, _)| order.iter().position(|x| x == r));
+    let mut rules = Vec::new();
+    for (ret, conds) in rows {
+        let cond = and(conds).simplify();
         if cond == Cond::False {
             continue;
         }
         rules.push(CondRule {
             cond,
-            ruling: ruling(l.ret),
+            ruling: ruling(ret),
         });
     }
     Ok((
@@ -554,7 +573,47 @@ fn decision(
     ))
 }
 
-fn leaf_cond(arch: Arch, name: Option<&str>, l: &Leaf) -> Result<Cond, DecompileError> {
+/// The arguments of `name` narrower than a word (a 16-bit `mode`).
+fn narrow_args(arch: Arch, name: Option<&str>) -> Vec<usize> {
+    name.and_then(|n| crate::arch::params(arch, n))
+        .unwrap_or_default()
+        .iter()
+        .filter(|p| p.bits < 32)
+        .map(|p| usize::from(p.index))
+        .collect()
+}
+
+/// Rules (action, condition per argument) with the same action and the same conditions on
+/// every argument but `i` merged into one, whose condition on `i` is the union.
+///
+/// Why: the compiler tests a 16-bit `mode` bit by bit (`ir::Cond::atom`), so one range on
+/// it is several paths, differing only in that argument. Merged, the rule's condition on
+/// `mode` is exactly the set of values that leads to the action (the paths' regions are
+/// disjoint, and together they are the union), which the text writer can then say as
+/// ranges on the parameter (`mode >= 0o755`) instead of a chain of bit tests.
+fn merge_on(rows: Vec<(u32, Vec<Cond>)>, i: usize) -> Vec<(u32, Vec<Cond>)> {
+    let mut out: Vec<(u32, Vec<Cond>, Vec<Cond>)> = Vec::new();
+    let mut index: std::collections::HashMap<(u32, Vec<Cond>), usize> = Default::default();
+    for (ret, mut conds) in rows {
+        let mine = std::mem::replace(&mut conds[i], Cond::True);
+        match index.entry((ret, conds)) {
+            std::collections::hash_map::Entry::Occupied(e) => out[*e.get()].2.push(mine),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                out.push((ret, e.key().1.clone(), vec![mine]));
+                e.insert(out.len() - 1);
+            }
+        }
+    }
+    out.into_iter()
+        .map(|(ret, mut conds, alts)| {
+            conds[i] = or(alts).simplify();
+            (ret, conds)
+        })
+        .collect()
+}
+
+/// The leaf's condition on each argument (`True` where it has none).
+fn arg_conds(arch: Arch, name: Option<&str>, l: &Leaf) -> Result<Vec<Cond>, DecompileError> {
     let mut all = Vec::new();
     for i in 0..6 {
         let (lo, hi) = arg_words(arch, i);
@@ -565,15 +624,9 @@ fn leaf_cond(arch: Arch, name: Option<&str>, l: &Leaf) -> Result<Cond, Decompile
                 name.unwrap_or("numbers outside the table")
             ))
         })?;
-        if c != Cond::True {
-            all.push(c);
-        }
+        all.push(c);
     }
-    Ok(match all.len() {
-        0 => Cond::True,
-        1 => all.pop().unwrap_or(Cond::True),
-        _ => Cond::And(all),
-    })
+    Ok(all)
 }
 
 fn atom(arg: u8, bits: u8, test: Test) -> Cond {
@@ -751,10 +804,11 @@ fn masked_cond(arg: u8, bits: u8, m: u32, s: &IntervalSet, shift: u32) -> Result
     if within.intersect(&all_nonzero) == all_nonzero && !within.contains(0) {
         return Ok(atom(arg, bits, Test::AnySet(wide(m))));
     }
-    if count(&within) <= 64 {
+    // The values, or the negation of the other values, whichever are fewer.
+    let comp = IntervalSet::range(0, m).minus(&within);
+    if count(&within) <= 64.min(count(&comp)) {
         return Ok(or(submasks(&within).into_iter().map(eq).collect()));
     }
-    let comp = IntervalSet::range(0, m).minus(&within);
     if count(&comp) <= 64 {
         return Ok(not(or(submasks(&comp).into_iter().map(eq).collect())));
     }

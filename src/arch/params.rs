@@ -47,6 +47,9 @@ pub struct Param {
     /// Bits the kernel uses: 16 for `umode_t`, 32 for `int`/`unsigned int` or on 32-bit
     /// ABIs, else 64.
     pub bits: u32,
+    /// Whether its values are conventionally written in octal (`umode_t` file modes), so
+    /// that text written for people (decompiled policies) says `0o755`, not `0x1ed`.
+    pub octal: bool,
 }
 
 impl Param {
@@ -488,6 +491,7 @@ pub fn params(arch: Arch, syscall: &str) -> Option<Vec<Param>> {
                     L => 64,
                 }
                 .min(cap),
+                octal: matches!(ty, M),
             })
             .collect(),
     )
