@@ -372,6 +372,17 @@ fn compile_formats() {
         assert!(o.status.success());
         assert!(String::from_utf8_lossy(&o.stdout).contains(needle), "{fmt}");
     }
+    // The C header is one block comment whose lines line up under its `/*`.
+    let c = String::from_utf8(sysgate(&["compile", "container", "--format", "c"]).stdout).unwrap();
+    let header: Vec<&str> = c.lines().take_while(|l| !l.starts_with('#')).collect();
+    assert_eq!(header.first(), Some(&"/*"), "{c}");
+    assert_eq!(header.last(), Some(&" */"), "{c}");
+    for l in &header[1..header.len() - 1] {
+        assert!(
+            l.starts_with(" * "),
+            "misaligned comment line {l:?} in:\n{c}"
+        );
+    }
     let raw = sysgate(&["compile", "container", "--format", "raw"]).stdout;
     let b64 = sysgate(&["compile", "container", "--format", "base64"]).stdout;
     use base64::Engine;
