@@ -166,6 +166,23 @@ fn several_mistakes_are_reported_at_once() {
     }
 }
 
+/// `check --deny-warnings` on a policy with a warning fails, and its summary says so
+/// instead of "ok".
+#[test]
+fn check_deny_warnings_does_not_say_ok() {
+    let dir = tmpdir("denywarn");
+    let file = write(&dir, "w.policy", "allow read\nallow read\n");
+    let o = sysgate(&["check", &file]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(common::stdout(&o).contains(": ok — "), "{o:?}");
+    let o = sysgate(&["check", &file, "--deny-warnings"]);
+    let (out, err) = (common::stdout(&o), common::stderr(&o));
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(!out.contains(": ok") && !err.contains(": ok"), "{out}{err}");
+    assert!(err.contains("not ok (--deny-warnings)"), "{err}");
+    assert!(err.contains("1 warning"), "{err}");
+}
+
 #[test]
 fn unreadable_policy_exits_3_and_a_good_one_writes_atomically() {
     let dir = tmpdir("io");
