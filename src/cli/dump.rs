@@ -15,7 +15,7 @@ pub struct DumpArgs {
     /// For the policy format: decompile only these architectures
     #[command(flatten)]
     arch: ArchOpt,
-    /// Write to this file (with several filters: OUT.0, OUT.1, …; 0 is the newest)
+    /// Write to this file (with several filters: OUT.0, OUT.1, …; 0 is the first installed)
     #[arg(long, short = 'o')]
     output: Option<PathBuf>,
 }
@@ -28,8 +28,8 @@ pub fn cmd_dump(a: DumpArgs) -> Res {
     let total = filters.len();
     for (i, prog) in filters.iter().enumerate() {
         let about = format!(
-            "filter {i} of {total} of process {} ({} instructions; 0 is the most recently \
-             installed; the kernel runs every filter and the most severe action wins)",
+            "filter {i} of {total} of process {} ({} instructions; 0 is the first installed; \
+             the kernel runs every filter and the most severe action wins)",
             a.pid,
             prog.len()
         );
