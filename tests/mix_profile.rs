@@ -306,6 +306,31 @@ fn bad_profiles_are_located_errors_and_write_nothing() {
         stderr(&o),
         "sysgate: --mix goes with --to crun or --to bwrap (the targets that carry BPF)\n"
     );
+    // So does --for-action-cache, here and on raw BPF, which is laid out already.
+    let o = sysgate(&["export", "container", "--to", "k8s", "--for-action-cache"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "sysgate: --for-action-cache goes with --to crun or --to bwrap (the targets that carry BPF)\n"
+    );
+    let bpf = dir.join("c.bpf");
+    assert!(
+        sysgate(&["compile", "container", "-o", bpf.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let o = sysgate(&[
+        "explain",
+        bpf.to_str().unwrap(),
+        "read",
+        "--for-action-cache",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--for-action-cache goes with a policy"),
+        "{}",
+        stderr(&o)
+    );
     let o = sysgate(&["export", "container", "--to", "crun", "--mix", &bad]);
     assert_eq!(o.status.code(), Some(1));
     assert!(o.stdout.is_empty());

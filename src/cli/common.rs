@@ -43,9 +43,16 @@ pub struct MixOpt {
 }
 
 impl MixOpt {
-    /// Whether `--mix` was given.
-    pub fn given(&self) -> bool {
-        self.mix.is_some()
+    /// The first of `--mix` and `--for-action-cache` that was given, if any (for commands
+    /// or targets that compile nothing).
+    pub fn given(&self) -> Option<&'static str> {
+        if self.mix.is_some() {
+            Some("--mix")
+        } else if self.for_action_cache {
+            Some("--for-action-cache")
+        } else {
+            None
+        }
     }
 
     /// Compiles `p` (named `name` in messages) with [`MixOpt::options`]; a policy too long

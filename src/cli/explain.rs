@@ -48,9 +48,9 @@ pub fn cmd_explain(a: ExplainArgs) -> Res {
     let arches_opt = parse_arches(&a.arch)?;
     let bpf = is_bpf_file(&a.input);
     let (policy, prog) = if bpf {
-        if a.mix.given() {
+        if let Some(flag) = a.mix.given() {
             return Err(err(
-                "--mix goes with a policy; a raw BPF file is already laid out",
+                format!("{flag} goes with a policy; a raw BPF file is already laid out"),
                 2,
             ));
         }
