@@ -463,3 +463,30 @@ fn a_closed_output_pipe_ends_quietly() {
         o.status
     );
 }
+
+/// `--arch` says what it does for each command: the ones that read BPF have no policy whose
+/// `arch` line it could override; and the list of names reads as one list.
+#[test]
+fn arch_help_fits_each_command() {
+    for (cmd, policy) in [
+        ("compile", true),
+        ("check", true),
+        ("export", true),
+        ("disasm", false),
+        ("decompile", false),
+        ("dump", false),
+    ] {
+        let o = sysgate(&[cmd, "--help"]);
+        let help = common::stdout(&o);
+        let arch = help
+            .lines()
+            .find(|l| l.trim_start().starts_with("--arch"))
+            .unwrap_or_else(|| panic!("{cmd}: no --arch in\n{help}"));
+        assert_eq!(
+            arch.contains("overrides the policy's `arch` line"),
+            policy,
+            "{cmd}: {arch}"
+        );
+        assert!(arch.contains("s390x,ppc64le,loongarch64"), "{cmd}: {arch}");
+    }
+}

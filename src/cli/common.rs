@@ -9,8 +9,8 @@ use sysgate::policy::{self, Policy};
 
 #[derive(Args)]
 pub struct ArchOpt {
-    /// Target architectures, comma-separated (x86_64,i386,x32,aarch64,arm,riscv64,s390x,
-    /// ppc64le,loongarch64, or `native`); overrides the policy's `arch` line
+    /// Target architectures, comma-separated
+    /// (x86_64,i386,x32,aarch64,arm,riscv64,s390x,ppc64le,loongarch64, or `native`); overrides the policy's `arch` line
     #[arg(long, value_delimiter = ',')]
     pub arch: Option<Vec<String>>,
 }

@@ -12,9 +12,12 @@ pub struct DumpArgs {
     /// Output: policy (decompiled text), disasm, or raw (struct sock_filter bytes)
     #[arg(long, short = 'f', default_value = "policy", value_parser = ["policy", "disasm", "raw"])]
     format: String,
-    /// For the policy format: decompile only these architectures
-    #[command(flatten)]
-    arch: ArchOpt,
+    /// Decompile only these architectures (policy format; default: those each filter
+    /// handles), or the ones whose syscall names to show when a filter never loads
+    /// `seccomp_data.arch` (disasm), comma-separated
+    /// (x86_64,i386,x32,aarch64,arm,riscv64,s390x,ppc64le,loongarch64, or `native`)
+    #[arg(long, value_delimiter = ',')]
+    arch: Option<Vec<String>>,
     /// Write to this file (with several filters: OUT.0, OUT.1, …; 0 is the first installed)
     #[arg(long, short = 'o')]
     output: Option<PathBuf>,
@@ -23,7 +26,7 @@ pub struct DumpArgs {
 pub fn cmd_dump(a: DumpArgs) -> Res {
     use sysgate::analyze::decompile;
     use sysgate::sandbox::dump;
-    let arches = parse_arches(&a.arch)?;
+    let arches = parse_arches(&ArchOpt { arch: a.arch })?;
     let filters = dump::read_filters(a.pid).map_err(|e| err(e, 1))?;
     let total = filters.len();
     for (i, prog) in filters.iter().enumerate() {
