@@ -490,3 +490,36 @@ fn arch_help_fits_each_command() {
         assert!(arch.contains("s390x,ppc64le,loongarch64"), "{cmd}: {arch}");
     }
 }
+
+/// A file that is not a seccomp filter: every command that reads one says which file.
+#[test]
+fn an_invalid_filter_is_named_by_its_file() {
+    let dir = tmpdir("badbpf");
+    // One instruction with an opcode seccomp refuses (0xffff).
+    let bad = dir.join("bad.bpf");
+    std::fs::write(&bad, [0xff, 0xff, 0, 0, 0, 0, 0, 0]).unwrap();
+    let bad = bad.to_str().unwrap();
+    for args in [
+        vec!["explain", bad, "read"],
+        vec!["diff", "container", bad],
+        vec!["diff", bad, "container"],
+        vec!["decompile", bad],
+    ] {
+        let o = sysgate(&args);
+        let err = common::stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.starts_with(&format!("sysgate: {bad}: not a valid seccomp filter: ")),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+/// `syscalls --groups` lists the groups; with a group as well, it is a usage error rather
+/// than a group silently ignored.
+#[test]
+fn syscalls_groups_and_a_group_conflict() {
+    let o = sysgate(&["syscalls", "--groups", "@mount"]);
+    assert_eq!(o.status.code(), Some(2), "{}", common::stderr(&o));
+    assert!(o.stdout.is_empty());
+}

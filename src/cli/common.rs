@@ -281,6 +281,15 @@ pub fn read_bpf(path: &str) -> Result<Vec<sysgate::bpf::Insn>, Fail> {
     sysgate::bpf::from_bytes(&bytes).map_err(|e| err(format!("{path}: {e}"), 1))
 }
 
+/// Reads a raw BPF file as [`read_bpf`] does, and checks it is a filter the kernel would
+/// load; if not, the error names the file (exit 1).
+pub fn read_filter(path: &str) -> Result<Vec<sysgate::bpf::Insn>, Fail> {
+    let prog = read_bpf(path)?;
+    sysgate::bpf::emulator::validate(&prog)
+        .map_err(|e| err(format!("{path}: not a valid seccomp filter: {e}"), 1))?;
+    Ok(prog)
+}
+
 /// Whether `input` names a raw BPF file rather than a policy.
 pub fn is_bpf_file(input: &str) -> bool {
     if policy::builtin::source(input).is_some() {

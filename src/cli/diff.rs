@@ -43,7 +43,7 @@ pub fn diff_input(
 ) -> Result<Vec<sysgate::bpf::Insn>, Fail> {
     use sysgate::formats::oci;
     if is_bpf_file(input) {
-        return read_bpf(input);
+        return read_filter(input);
     }
     if input.ends_with(".json") {
         let json = std::fs::read_to_string(input)

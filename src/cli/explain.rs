@@ -54,7 +54,7 @@ pub fn cmd_explain(a: ExplainArgs) -> Res {
                 2,
             ));
         }
-        (None, read_bpf(&a.input)?)
+        (None, read_filter(&a.input)?)
     } else {
         let p = load(&a.input, arches_opt.clone(), false)?;
         let prog = a.mix.compile(&p, &a.input)?;
