@@ -211,6 +211,19 @@ fn bad_profiles_are_located_errors_and_write_nothing() {
     );
     assert!(!out.exists());
 
+    // A compiled filter given as a profile by mistake: a located mistake, not a read error.
+    let not_text = dir.join("filter.bpf");
+    std::fs::write(&not_text, b"read 10\nwrite 3\n\x15\x00\xff\xfe 1\n").unwrap();
+    let not_text = not_text.to_str().unwrap();
+    let o = sysgate(&["compile", "container", "--mix", not_text, "-o", out_s]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).starts_with(&format!("sysgate: {not_text}:3: not UTF-8 text")),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.exists());
+
     let bad = write(&dir, "bad.tsv", "# name count\nread 10\nwrite lots\n");
     let o = sysgate(&["compile", "container", "--mix", &bad, "-o", out_s]);
     assert_eq!(o.status.code(), Some(1));

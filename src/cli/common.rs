@@ -85,9 +85,22 @@ impl MixOpt {
             None => (Weights::builtin(arches), Vec::new()),
             Some("none") => (Weights::default(), Vec::new()),
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| MixError {
+                let bytes = std::fs::read(path).map_err(|e| MixError {
                     message: format!("cannot read profile '{path}': {e}"),
                     code: 3,
+                })?;
+                // Text that is not UTF-8 (a compiled filter given by mistake) is a malformed
+                // profile, located like its other mistakes.
+                let text = String::from_utf8(bytes).map_err(|e| {
+                    let at = e.utf8_error().valid_up_to();
+                    let line = 1 + e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count();
+                    MixError {
+                        message: format!(
+                            "{path}:{line}: not UTF-8 text (a profile is text: NAME COUNT lines, \
+                             or a policy)"
+                        ),
+                        code: 1,
+                    }
                 })?;
                 let profile = Weights::read_profile(&text, arches).map_err(|e| MixError {
                     message: format!("{path}:{}: {}", e.line, e.message),
