@@ -523,3 +523,22 @@ fn syscalls_groups_and_a_group_conflict() {
     assert_eq!(o.status.code(), Some(2), "{}", common::stderr(&o));
     assert!(o.stdout.is_empty());
 }
+
+/// An argument value that is no number and no constant says what is wrong with it.
+#[test]
+fn explain_says_why_an_argument_value_is_bad() {
+    for (value, want) in [
+        ("0x1ffffffffffffffff", "bad number '0x1ffffffffffffffff'"),
+        ("08x", "bad number '08x'"),
+        ("AF_INET|", "empty value in 'AF_INET|'"),
+        ("AF_INTE", "unknown constant 'AF_INTE' on x86_64"),
+    ] {
+        let o = sysgate(&["explain", "container", "socket", value, "--arch", "x86_64"]);
+        assert_eq!(o.status.code(), Some(1), "{value}");
+        let err = common::stderr(&o);
+        assert!(
+            err.starts_with(&format!("sysgate: argument 0: {want}")),
+            "{value}: {err}"
+        );
+    }
+}
