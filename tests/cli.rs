@@ -542,3 +542,35 @@ fn explain_says_why_an_argument_value_is_bad() {
         );
     }
 }
+
+/// An architecture named twice in `--arch` (also through `native`) is targeted once.
+#[test]
+fn arch_lists_are_deduplicated() {
+    let o = sysgate(&[
+        "explain",
+        "container",
+        "read",
+        "--arch",
+        "x86_64,i386,x86_64",
+    ]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    assert_eq!(
+        common::stdout(&o).lines().count(),
+        2,
+        "{}",
+        common::stdout(&o)
+    );
+    let o = sysgate(&[
+        "compile",
+        "container",
+        "--arch",
+        "native,x86_64",
+        "-o",
+        "/dev/null",
+    ]);
+    let err = common::stderr(&o);
+    assert!(o.status.success(), "{err}");
+    if sysgate::arch::Arch::host() == sysgate::arch::Arch::X86_64 {
+        assert!(err.contains("x86_64, i386, x32, format"), "{err}");
+    }
+}

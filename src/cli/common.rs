@@ -156,13 +156,18 @@ pub fn parse_arches(opt: &ArchOpt) -> Result<Option<Vec<Arch>>, Fail> {
         return Ok(None);
     };
     let mut out = Vec::new();
+    let mut add = |a: Arch| {
+        if !out.contains(&a) {
+            out.push(a);
+        }
+    };
     for name in list {
         if name == "native" {
-            out.extend(Arch::native());
+            Arch::native().into_iter().for_each(&mut add);
             continue;
         }
         match Arch::from_name(name) {
-            Some(a) => out.push(a),
+            Some(a) => add(a),
             None => {
                 return Err(err(
                     format!(
@@ -174,7 +179,6 @@ pub fn parse_arches(opt: &ArchOpt) -> Result<Option<Vec<Arch>>, Fail> {
             }
         }
     }
-    out.dedup();
     Ok(Some(out))
 }
 
