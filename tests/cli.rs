@@ -262,6 +262,19 @@ fn output_to_a_fifo_or_through_a_link_keeps_what_is_there() {
         .file_type()
         .is_symlink());
     assert_eq!(std::fs::read(&target).unwrap(), want);
+
+    // A link to a file not made yet (through a relative link) makes that file.
+    let new = dir.join("new.bpf");
+    std::os::unix::fs::symlink("new.bpf", dir.join("hop.bpf")).unwrap();
+    let dangling = dir.join("dangling.bpf");
+    std::os::unix::fs::symlink(dir.join("hop.bpf"), &dangling).unwrap();
+    let o = sysgate(&["compile", &file, "-o", dangling.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    assert!(std::fs::symlink_metadata(&dangling)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(std::fs::read(&new).unwrap(), want);
 }
 
 #[test]

@@ -240,7 +240,7 @@ pub fn write_outputs(files: &[(&Path, &[u8])]) -> Res {
             streams.push((path, data));
             continue;
         }
-        let dest = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let dest = std::fs::canonicalize(path).unwrap_or_else(|_| link_target(path));
         let dir = dest
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -270,6 +270,26 @@ pub fn write_outputs(files: &[(&Path, &[u8])]) -> Res {
         }
     }
     Ok(())
+}
+
+/// Where writing `path` lands when it does not exist yet: the end of its chain of symbolic
+/// links (a link to a file still to be made is followed, as a shell's `>` would), else
+/// `path` itself.
+fn link_target(path: &Path) -> std::path::PathBuf {
+    let mut p = path.to_path_buf();
+    // As many links as the kernel follows (ELOOP beyond).
+    for _ in 0..40 {
+        match std::fs::read_link(&p) {
+            Ok(t) => {
+                p = match p.parent() {
+                    Some(dir) if t.is_relative() => dir.join(t),
+                    _ => t,
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    p
 }
 
 /// `1 error`, `2 errors`.
