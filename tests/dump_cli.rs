@@ -164,6 +164,29 @@ fn dump_numbers_filters_from_the_first_installed() {
     );
     assert!(!text.contains("0 is the most recently installed"), "{text}");
     assert!(text.contains("0 is the first installed"), "{text}");
+
+    // -o writes OUT.0 and OUT.1 together, or neither: here OUT.1 cannot be written.
+    let dir = std::env::temp_dir().join(format!("sysgate-dump-out-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("f.policy.1")).unwrap();
+    let out = sysgate()
+        .args(["dump", &pid.to_string(), "-o"])
+        .arg(dir.join("f.policy"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("f.policy.1': it is a directory"), "{err}");
+    assert!(!dir.join("f.policy.0").exists(), "{err}");
+    std::fs::remove_dir(dir.join("f.policy.1")).unwrap();
+    let out = sysgate()
+        .args(["dump", &pid.to_string(), "-o"])
+        .arg(dir.join("f.policy"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(dir.join("f.policy.0").is_file() && dir.join("f.policy.1").is_file());
+    let _ = std::fs::remove_dir_all(&dir);
     // SAFETY: signalling the sleep this test started.
     unsafe {
         libc::kill(pid, libc::SIGKILL);

@@ -236,9 +236,19 @@ pub fn write_outputs(files: &[(&Path, &[u8])]) -> Res {
         }
     };
     for &(path, data) in files {
-        if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
-            streams.push((path, data));
-            continue;
+        match std::fs::metadata(path) {
+            Ok(m) if m.is_dir() => {
+                cleanup(&staged);
+                return Err(err(
+                    format!("cannot write '{}': it is a directory", path.display()),
+                    3,
+                ));
+            }
+            Ok(m) if !m.is_file() => {
+                streams.push((path, data));
+                continue;
+            }
+            _ => {}
         }
         let dest = std::fs::canonicalize(path).unwrap_or_else(|_| link_target(path));
         let dir = dest

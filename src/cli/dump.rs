@@ -29,6 +29,8 @@ pub fn cmd_dump(a: DumpArgs) -> Res {
     let arches = parse_arches(&ArchOpt { arch: a.arch })?;
     let filters = dump::read_filters(a.pid).map_err(|e| err(e, 1))?;
     let total = filters.len();
+    // With -o, every file is written once all are made, together or not at all.
+    let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
     for (i, prog) in filters.iter().enumerate() {
         let about = format!(
             "filter {i} of {total} of process {} ({} instructions; 0 is the first installed; \
@@ -70,8 +72,7 @@ pub fn cmd_dump(a: DumpArgs) -> Res {
                 } else {
                     PathBuf::from(format!("{}.{i}", path.display()))
                 };
-                write_output(&path, &data)?;
-                eprintln!("sysgate: wrote {}", path.display());
+                files.push((path, data));
             }
             None => {
                 let mut out = std::io::stdout().lock();
@@ -80,6 +81,16 @@ pub fn cmd_dump(a: DumpArgs) -> Res {
                     .and_then(|()| out.write_all(&data))
                     .map_err(|e| err(format!("cannot write standard output: {e}"), 3))?;
             }
+        }
+    }
+    if !files.is_empty() {
+        let refs: Vec<(&std::path::Path, &[u8])> = files
+            .iter()
+            .map(|(p, d)| (p.as_path(), d.as_slice()))
+            .collect();
+        write_outputs(&refs)?;
+        for (path, _) in &files {
+            eprintln!("sysgate: wrote {}", path.display());
         }
     }
     Ok(())
