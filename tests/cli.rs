@@ -166,6 +166,23 @@ fn several_mistakes_are_reported_at_once() {
     }
 }
 
+/// `check --deny-warnings` on a policy with a warning fails, and its summary says so
+/// instead of "ok".
+#[test]
+fn check_deny_warnings_does_not_say_ok() {
+    let dir = tmpdir("denywarn");
+    let file = write(&dir, "w.policy", "allow read\nallow read\n");
+    let o = sysgate(&["check", &file]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(common::stdout(&o).contains(": ok — "), "{o:?}");
+    let o = sysgate(&["check", &file, "--deny-warnings"]);
+    let (out, err) = (common::stdout(&o), common::stderr(&o));
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(!out.contains(": ok") && !err.contains(": ok"), "{out}{err}");
+    assert!(err.contains("not ok (--deny-warnings)"), "{err}");
+    assert!(err.contains("1 warning"), "{err}");
+}
+
 #[test]
 fn unreadable_policy_exits_3_and_a_good_one_writes_atomically() {
     let dir = tmpdir("io");
@@ -245,6 +262,19 @@ fn output_to_a_fifo_or_through_a_link_keeps_what_is_there() {
         .file_type()
         .is_symlink());
     assert_eq!(std::fs::read(&target).unwrap(), want);
+
+    // A link to a file not made yet (through a relative link) makes that file.
+    let new = dir.join("new.bpf");
+    std::os::unix::fs::symlink("new.bpf", dir.join("hop.bpf")).unwrap();
+    let dangling = dir.join("dangling.bpf");
+    std::os::unix::fs::symlink(dir.join("hop.bpf"), &dangling).unwrap();
+    let o = sysgate(&["compile", &file, "-o", dangling.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    assert!(std::fs::symlink_metadata(&dangling)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(std::fs::read(&new).unwrap(), want);
 }
 
 #[test]
@@ -372,6 +402,17 @@ fn compile_formats() {
         assert!(o.status.success());
         assert!(String::from_utf8_lossy(&o.stdout).contains(needle), "{fmt}");
     }
+    // The C header is one block comment whose lines line up under its `/*`.
+    let c = String::from_utf8(sysgate(&["compile", "container", "--format", "c"]).stdout).unwrap();
+    let header: Vec<&str> = c.lines().take_while(|l| !l.starts_with('#')).collect();
+    assert_eq!(header.first(), Some(&"/*"), "{c}");
+    assert_eq!(header.last(), Some(&" */"), "{c}");
+    for l in &header[1..header.len() - 1] {
+        assert!(
+            l.starts_with(" * "),
+            "misaligned comment line {l:?} in:\n{c}"
+        );
+    }
     let raw = sysgate(&["compile", "container", "--format", "raw"]).stdout;
     let b64 = sysgate(&["compile", "container", "--format", "base64"]).stdout;
     use base64::Engine;
@@ -434,4 +475,115 @@ fn a_closed_output_pipe_ends_quietly() {
         "{:?} {err}",
         o.status
     );
+}
+
+/// `--arch` says what it does for each command: the ones that read BPF have no policy whose
+/// `arch` line it could override; and the list of names reads as one list.
+#[test]
+fn arch_help_fits_each_command() {
+    for (cmd, policy) in [
+        ("compile", true),
+        ("check", true),
+        ("export", true),
+        ("disasm", false),
+        ("decompile", false),
+        ("dump", false),
+    ] {
+        let o = sysgate(&[cmd, "--help"]);
+        let help = common::stdout(&o);
+        let arch = help
+            .lines()
+            .find(|l| l.trim_start().starts_with("--arch"))
+            .unwrap_or_else(|| panic!("{cmd}: no --arch in\n{help}"));
+        assert_eq!(
+            arch.contains("overrides the policy's `arch` line"),
+            policy,
+            "{cmd}: {arch}"
+        );
+        assert!(arch.contains("s390x,ppc64le,loongarch64"), "{cmd}: {arch}");
+    }
+}
+
+/// A file that is not a seccomp filter: every command that reads one says which file.
+#[test]
+fn an_invalid_filter_is_named_by_its_file() {
+    let dir = tmpdir("badbpf");
+    // One instruction with an opcode seccomp refuses (0xffff).
+    let bad = dir.join("bad.bpf");
+    std::fs::write(&bad, [0xff, 0xff, 0, 0, 0, 0, 0, 0]).unwrap();
+    let bad = bad.to_str().unwrap();
+    for args in [
+        vec!["explain", bad, "read"],
+        vec!["diff", "container", bad],
+        vec!["diff", bad, "container"],
+        vec!["decompile", bad],
+    ] {
+        let o = sysgate(&args);
+        let err = common::stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.starts_with(&format!("sysgate: {bad}: not a valid seccomp filter: ")),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+/// `syscalls --groups` lists the groups; with a group as well, it is a usage error rather
+/// than a group silently ignored.
+#[test]
+fn syscalls_groups_and_a_group_conflict() {
+    let o = sysgate(&["syscalls", "--groups", "@mount"]);
+    assert_eq!(o.status.code(), Some(2), "{}", common::stderr(&o));
+    assert!(o.stdout.is_empty());
+}
+
+/// An argument value that is no number and no constant says what is wrong with it.
+#[test]
+fn explain_says_why_an_argument_value_is_bad() {
+    for (value, want) in [
+        ("0x1ffffffffffffffff", "bad number '0x1ffffffffffffffff'"),
+        ("08x", "bad number '08x'"),
+        ("AF_INET|", "empty value in 'AF_INET|'"),
+        ("AF_INTE", "unknown constant 'AF_INTE' on x86_64"),
+    ] {
+        let o = sysgate(&["explain", "container", "socket", value, "--arch", "x86_64"]);
+        assert_eq!(o.status.code(), Some(1), "{value}");
+        let err = common::stderr(&o);
+        assert!(
+            err.starts_with(&format!("sysgate: argument 0: {want}")),
+            "{value}: {err}"
+        );
+    }
+}
+
+/// An architecture named twice in `--arch` (also through `native`) is targeted once.
+#[test]
+fn arch_lists_are_deduplicated() {
+    let o = sysgate(&[
+        "explain",
+        "container",
+        "read",
+        "--arch",
+        "x86_64,i386,x86_64",
+    ]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    assert_eq!(
+        common::stdout(&o).lines().count(),
+        2,
+        "{}",
+        common::stdout(&o)
+    );
+    let o = sysgate(&[
+        "compile",
+        "container",
+        "--arch",
+        "native,x86_64",
+        "-o",
+        "/dev/null",
+    ]);
+    let err = common::stderr(&o);
+    assert!(o.status.success(), "{err}");
+    if sysgate::arch::Arch::host() == sysgate::arch::Arch::X86_64 {
+        assert!(err.contains("x86_64, i386, x32, format"), "{err}");
+    }
 }

@@ -27,8 +27,14 @@ impl Drop for Reaped {
 /// The pid of the `sleep` that `sysgate run` execs (the same process: run execs in a child
 /// it forks, so wait for a child of `run` whose Seccomp field is 2).
 fn sandboxed_sleep() -> (Reaped, i32) {
+    sleep_under(&["run", "-p", "container", "--", "sleep", "30"], 1)
+}
+
+/// Starts `sysgate ARGS…`, which ends in `sleep 30`, and returns the pid of that `sleep`
+/// (a descendant, found once it runs under `filters` seccomp filters).
+fn sleep_under(args: &[&str], filters: usize) -> (Reaped, i32) {
     let child = sysgate()
-        .args(["run", "-p", "container", "--", "sleep", "30"])
+        .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -37,10 +43,19 @@ fn sandboxed_sleep() -> (Reaped, i32) {
     let guard = Reaped(child);
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(10) {
-        for pid in [run_pid].into_iter().chain(children(run_pid)) {
+        let mut pids = vec![run_pid];
+        let mut i = 0;
+        while i < pids.len() {
+            pids.extend(children(pids[i]));
+            i += 1;
+        }
+        for pid in pids {
             let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
             let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
-            if comm.trim() == "sleep" && status.contains("Seccomp:\t2") {
+            if comm.trim() == "sleep"
+                && status.contains("Seccomp:\t2")
+                && status.contains(&format!("Seccomp_filters:\t{filters}\n"))
+            {
                 return (guard, pid);
             }
         }
@@ -97,6 +112,81 @@ fn dump_of_a_sandboxed_process_is_equivalent_to_container() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&dis.stdout).contains("AUDIT_ARCH_X86_64"));
+    // SAFETY: signalling the sleep this test started.
+    unsafe {
+        libc::kill(pid, libc::SIGKILL);
+    }
+}
+
+/// With two filters, index 0 is the one installed first (the kernel's
+/// `PTRACE_SECCOMP_GET_FILTER` counts from the oldest), and the headers say so.
+#[test]
+fn dump_numbers_filters_from_the_first_installed() {
+    if !is_root() {
+        println!("SKIP: dump needs root");
+        return;
+    }
+    let me = env!("CARGO_BIN_EXE_sysgate");
+    // `container` is installed first (on the inner sysgate), `strict` last (on sleep).
+    let (_guard, pid) = sleep_under(
+        &[
+            "run",
+            "-p",
+            "container",
+            "--",
+            me,
+            "run",
+            "-p",
+            "strict",
+            "--",
+            "sleep",
+            "30",
+        ],
+        2,
+    );
+    let out = sysgate().args(["dump", &pid.to_string()]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let parts: Vec<&str> = text.split("# filter ").skip(1).collect();
+    assert_eq!(parts.len(), 2, "{text}");
+    assert!(parts[0].starts_with("0 of 2"), "{text}");
+    assert!(
+        parts[0].contains("\ndefault allow\n"),
+        "filter 0 should be container:\n{text}"
+    );
+    assert!(
+        parts[1].contains("\ndefault deny\n"),
+        "filter 1 should be strict:\n{text}"
+    );
+    assert!(!text.contains("0 is the most recently installed"), "{text}");
+    assert!(text.contains("0 is the first installed"), "{text}");
+
+    // -o writes OUT.0 and OUT.1 together, or neither: here OUT.1 cannot be written.
+    let dir = std::env::temp_dir().join(format!("sysgate-dump-out-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("f.policy.1")).unwrap();
+    let out = sysgate()
+        .args(["dump", &pid.to_string(), "-o"])
+        .arg(dir.join("f.policy"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("f.policy.1': it is a directory"), "{err}");
+    assert!(!dir.join("f.policy.0").exists(), "{err}");
+    std::fs::remove_dir(dir.join("f.policy.1")).unwrap();
+    let out = sysgate()
+        .args(["dump", &pid.to_string(), "-o"])
+        .arg(dir.join("f.policy"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(dir.join("f.policy.0").is_file() && dir.join("f.policy.1").is_file());
+    let _ = std::fs::remove_dir_all(&dir);
     // SAFETY: signalling the sleep this test started.
     unsafe {
         libc::kill(pid, libc::SIGKILL);

@@ -221,3 +221,46 @@ fn a_default_errno_other_than_eperm_is_refused_for_the_crd() {
     assert_eq!(v["defaultErrnoRet"], 38);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `--name` is the SeccompProfile's `metadata.name`: one Kubernetes would refuse is a usage
+/// error, as is `--name` with a target that has no name; a kubelet profile's name is a file
+/// name, free of that rule.
+#[test]
+fn name_must_be_a_kubernetes_name_and_go_with_k8s() {
+    let o = sysgate(&["export", "container", "--to", "k8s", "--name", "web-1.prod"]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let doc: Value = serde_yaml::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["metadata"]["name"], "web-1.prod");
+    for bad in ["My Profile", "web_1", "-web", "web.", "", &"a".repeat(254)] {
+        let o = sysgate(&[
+            "export",
+            "container",
+            "--to",
+            "k8s",
+            &format!("--name={bad}"),
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{bad:?}: {}", common::stderr(&o));
+        assert!(o.stdout.is_empty(), "{bad:?}");
+        assert!(common::stderr(&o).contains("Kubernetes name"), "{bad:?}");
+    }
+    let o = sysgate(&[
+        "export",
+        "container",
+        "--to",
+        "k8s",
+        "--localhost",
+        "--name",
+        "web_1",
+    ]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    assert!(common::stderr(&o).contains("localhostProfile: web_1.json"));
+    for to in ["oci", "crun", "bwrap"] {
+        let o = sysgate(&["export", "container", "--to", to, "--name", "web"]);
+        assert_eq!(o.status.code(), Some(2), "{to}");
+        assert_eq!(
+            common::stderr(&o),
+            "sysgate: --name goes with --to k8s\n",
+            "{to}"
+        );
+    }
+}

@@ -394,3 +394,127 @@ fn mode_conditions_are_imported_on_16_bits_with_a_warning() {
     let d = differences(p, &back.resolved, &x86());
     assert!(d.is_empty(), "{}\n{t}", d.join("\n"));
 }
+
+/// An `errnoRet` beyond 4095 is imported as the errno the program gets (libseccomp keeps 16
+/// bits, the kernel caps at `MAX_ERRNO`), with a warning, so the policy text reads back.
+#[test]
+fn errno_ret_beyond_max_errno_is_what_the_kernel_returns() {
+    let json = r#"{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 65537, "syscalls": [
+        {"names": ["read"], "action": "SCMP_ACT_ALLOW"},
+        {"names": ["mkdir"], "action": "SCMP_ACT_ERRNO", "errnoRet": 99999},
+        {"names": ["rmdir"], "action": "SCMP_ACT_ERRNO", "errnoRet": 4095}
+    ]}"#;
+    let imp = import(json, oci::Caps::Docker, x86());
+    let p = &imp.policy;
+    let x = Arch::X86_64;
+    let act = |name: &str| {
+        p.decide(x.audit_arch(), x.syscall_nr(name).unwrap(), &[0; 6])
+            .action
+    };
+    // 99999 & 0xffff = 34463, above 4095; 65537 & 0xffff = 1.
+    assert_eq!(act("mkdir"), Action::Errno(4095));
+    assert_eq!(act("rmdir"), Action::Errno(4095));
+    assert_eq!(act("getpid"), Action::Errno(1));
+    let w = imp.warnings.join("\n");
+    assert!(
+        w.contains("errnoRet 99999 is returned as errno 4095"),
+        "{w}"
+    );
+    assert!(w.contains("errnoRet 65537 is returned as errno 1"), "{w}");
+    assert!(!w.contains("errnoRet 4095"), "{w}");
+    let t = text::write(p, &[]);
+    let back =
+        sysgate::policy::Policy::parse("errno.policy", &t).unwrap_or_else(|e| panic!("{e}\n{t}"));
+    let d = differences(p, &back.resolved, &x86());
+    assert!(d.is_empty(), "{}\n{t}", d.join("\n"));
+}
+
+/// A number field that is not a 64-bit integer is an error at its entry's line, not a
+/// silent 0 (which would turn `arg0 == "3"` into `arg0 == 0`).
+#[test]
+fn a_number_that_is_not_an_integer_is_an_error() {
+    for (field, bad) in [
+        ("value", r#""3""#),
+        ("value", "18446744073709551616"),
+        ("valueTwo", "1.5"),
+        ("index", r#""1""#),
+    ] {
+        let json = format!(
+            "{{\"defaultAction\": \"SCMP_ACT_ALLOW\",\n \"syscalls\": [\n  {{\"names\": [\"read\"], \
+             \"action\": \"SCMP_ACT_ERRNO\", \"args\": [{{\"index\": 0, \"value\": 3, \
+             \"op\": \"SCMP_CMP_MASKED_EQ\", \"{field}\": {bad}}}]}}\n]}}"
+        );
+        let opts = oci::Options {
+            arches: Some(x86()),
+            ..Default::default()
+        };
+        let e = oci::import("n.json", &json, &opts).unwrap_err();
+        let msg = e.to_string();
+        assert_eq!(e.line, 3, "{msg}");
+        assert!(
+            msg.starts_with("n.json:3: syscalls[0] (line 3).args[0]: "),
+            "{msg}"
+        );
+        assert!(
+            msg.contains(&format!("'{field}' is not a 64-bit integer")),
+            "{msg}"
+        );
+    }
+    let e = oci::import(
+        "d.json",
+        r#"{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": "EPERM"}"#,
+        &oci::Options::default(),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("'defaultErrnoRet' is not"), "{e}");
+}
+
+/// `--caps` takes Linux capability names in any case, with or without `CAP_`; a name that
+/// is none is refused (exit 2) with the closest one, instead of leaving that capability out.
+#[test]
+fn capability_names_are_checked() {
+    assert_eq!(
+        oci::Caps::parse("sys_admin,CAP_NET_ADMIN"),
+        Ok(oci::Caps::List(vec![
+            "sys_admin".into(),
+            "CAP_NET_ADMIN".into()
+        ]))
+    );
+    assert_eq!(oci::Caps::parse(""), Ok(oci::Caps::List(vec![])));
+    let e = oci::Caps::parse("CAP_SYS_ADMN").unwrap_err();
+    assert!(
+        e.contains("'CAP_SYS_ADMN'") && e.contains("CAP_SYS_ADMIN"),
+        "{e}"
+    );
+    // A lower-case name grants the capability as the upper-case one does.
+    let json = r#"{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
+        {"names": ["mount"], "action": "SCMP_ACT_ALLOW", "includes": {"caps": ["CAP_SYS_ADMIN"]}}
+    ]}"#;
+    let mount = Arch::X86_64.syscall_nr("mount").unwrap();
+    for caps in ["cap_sys_admin", "SYS_ADMIN", "Cap_Sys_Admin"] {
+        let imp = import(json, oci::Caps::parse(caps).unwrap(), x86());
+        let got = imp
+            .policy
+            .decide(Arch::X86_64.audit_arch(), mount, &[0; 6])
+            .action;
+        assert_eq!(got, Action::Allow, "{caps}");
+    }
+    for cmd in ["import", "diff"] {
+        let mut args = vec![cmd, DOCKER];
+        if cmd == "diff" {
+            args.push("container");
+        }
+        args.extend(["--caps", "CAP_CHOWN,CAP_SYS_ADMN"]);
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_sysgate"))
+            .args(&args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{cmd}: {err}");
+        assert!(
+            err.contains("did you mean 'CAP_SYS_ADMIN'?"),
+            "{cmd}: {err}"
+        );
+        assert!(o.stdout.is_empty(), "{cmd}");
+    }
+}

@@ -211,6 +211,19 @@ fn bad_profiles_are_located_errors_and_write_nothing() {
     );
     assert!(!out.exists());
 
+    // A compiled filter given as a profile by mistake: a located mistake, not a read error.
+    let not_text = dir.join("filter.bpf");
+    std::fs::write(&not_text, b"read 10\nwrite 3\n\x15\x00\xff\xfe 1\n").unwrap();
+    let not_text = not_text.to_str().unwrap();
+    let o = sysgate(&["compile", "container", "--mix", not_text, "-o", out_s]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).starts_with(&format!("sysgate: {not_text}:3: not UTF-8 text")),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.exists());
+
     let bad = write(&dir, "bad.tsv", "# name count\nread 10\nwrite lots\n");
     let o = sysgate(&["compile", "container", "--mix", &bad, "-o", out_s]);
     assert_eq!(o.status.code(), Some(1));
@@ -305,6 +318,31 @@ fn bad_profiles_are_located_errors_and_write_nothing() {
     assert_eq!(
         stderr(&o),
         "sysgate: --mix goes with --to crun or --to bwrap (the targets that carry BPF)\n"
+    );
+    // So does --for-action-cache, here and on raw BPF, which is laid out already.
+    let o = sysgate(&["export", "container", "--to", "k8s", "--for-action-cache"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "sysgate: --for-action-cache goes with --to crun or --to bwrap (the targets that carry BPF)\n"
+    );
+    let bpf = dir.join("c.bpf");
+    assert!(
+        sysgate(&["compile", "container", "-o", bpf.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let o = sysgate(&[
+        "explain",
+        bpf.to_str().unwrap(),
+        "read",
+        "--for-action-cache",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--for-action-cache goes with a policy"),
+        "{}",
+        stderr(&o)
     );
     let o = sysgate(&["export", "container", "--to", "crun", "--mix", &bad]);
     assert_eq!(o.status.code(), Some(1));

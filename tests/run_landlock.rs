@@ -109,6 +109,18 @@ fn program_outside_the_rules_cannot_start() {
     assert!(stderr(&o).contains("--fs-exec"), "{}", stderr(&o));
 }
 
+/// Without filesystem rules, a file that is not executable is the reason, not Landlock:
+/// the message does not send the user to --fs-exec.
+#[test]
+fn a_program_that_is_not_executable_gets_no_landlock_hint() {
+    let dir = common::tmpdir("noexec");
+    let file = common::write(&dir, "data.txt", "not a program\n");
+    let o = run(&["--", &file]);
+    assert_eq!(o.status.code(), Some(126), "{}", stderr(&o));
+    assert!(stderr(&o).contains("Permission denied"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("--fs-exec"), "{}", stderr(&o));
+}
+
 #[test]
 fn missing_path_is_sysgates_error() {
     let o = run(&["--fs-read", "/no/such/dir", "--", "true"]);

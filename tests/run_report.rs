@@ -206,3 +206,32 @@ fn execve_refusal_is_reported_not_bypassed() {
     let r = reports(&o);
     assert!(r.iter().any(|l| l.contains("execve(")), "{}", stderr(&o));
 }
+
+/// The lines a README example shows after `$ COMMAND`, up to the end of its block.
+fn readme_example(command: &str) -> Vec<String> {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let start = readme
+        .find(&format!("$ {command}\n"))
+        .unwrap_or_else(|| panic!("README has no example of `{command}`"));
+    readme[start..]
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.starts_with("```") && !l.starts_with("$ "))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The README's `run --report` example is what sysgate prints (but for the pid).
+#[test]
+fn the_readme_report_example_is_what_sysgate_prints() {
+    let want = readme_example("sysgate run --report -- unshare -n true");
+    let o = run(&["--report", "--", "unshare", "-n", "true"]);
+    let pid = |l: &str| match l.split_once(" by pid ") {
+        Some((a, b)) => format!("{a} by pid N{}", &b[b.find(':').unwrap_or(b.len())..]),
+        None => l.to_string(),
+    };
+    let got: Vec<String> = stderr(&o).lines().map(pid).collect();
+    let want: Vec<String> = want.iter().map(|l| pid(l)).collect();
+    assert_eq!(got, want, "\n{}", stderr(&o));
+}

@@ -85,6 +85,13 @@ pub fn cmd_check(a: CheckArgs) -> Res {
             eprintln!("sysgate: {}: {e}", a.policy);
         }
         match (policy, size) {
+            (Some(p), Some(n)) if a.deny_warnings && warnings > 0 => eprintln!(
+                "{}: not ok (--deny-warnings) — {} ({n} BPF instructions), {}, {}",
+                a.policy,
+                arch_names(&p.resolved.arches()),
+                count(errors, "error"),
+                count(warnings, "warning")
+            ),
             (Some(p), Some(n)) => println!(
                 "{}: ok — {} ({n} BPF instructions), {}, {}",
                 a.policy,

@@ -9,8 +9,8 @@ use sysgate::policy::{self, Policy};
 
 #[derive(Args)]
 pub struct ArchOpt {
-    /// Target architectures, comma-separated (x86_64,i386,x32,aarch64,arm,riscv64,s390x,
-    /// ppc64le,loongarch64, or `native`); overrides the policy's `arch` line
+    /// Target architectures, comma-separated
+    /// (x86_64,i386,x32,aarch64,arm,riscv64,s390x,ppc64le,loongarch64, or `native`); overrides the policy's `arch` line
     #[arg(long, value_delimiter = ',')]
     pub arch: Option<Vec<String>>,
 }
@@ -43,9 +43,16 @@ pub struct MixOpt {
 }
 
 impl MixOpt {
-    /// Whether `--mix` was given.
-    pub fn given(&self) -> bool {
-        self.mix.is_some()
+    /// The first of `--mix` and `--for-action-cache` that was given, if any (for commands
+    /// or targets that compile nothing).
+    pub fn given(&self) -> Option<&'static str> {
+        if self.mix.is_some() {
+            Some("--mix")
+        } else if self.for_action_cache {
+            Some("--for-action-cache")
+        } else {
+            None
+        }
     }
 
     /// Compiles `p` (named `name` in messages) with [`MixOpt::options`]; a policy too long
@@ -78,9 +85,22 @@ impl MixOpt {
             None => (Weights::builtin(arches), Vec::new()),
             Some("none") => (Weights::default(), Vec::new()),
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| MixError {
+                let bytes = std::fs::read(path).map_err(|e| MixError {
                     message: format!("cannot read profile '{path}': {e}"),
                     code: 3,
+                })?;
+                // Text that is not UTF-8 (a compiled filter given by mistake) is a malformed
+                // profile, located like its other mistakes.
+                let text = String::from_utf8(bytes).map_err(|e| {
+                    let at = e.utf8_error().valid_up_to();
+                    let line = 1 + e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count();
+                    MixError {
+                        message: format!(
+                            "{path}:{line}: not UTF-8 text (a profile is text: NAME COUNT lines, \
+                             or a policy)"
+                        ),
+                        code: 1,
+                    }
                 })?;
                 let profile = Weights::read_profile(&text, arches).map_err(|e| MixError {
                     message: format!("{path}:{}: {}", e.line, e.message),
@@ -136,13 +156,18 @@ pub fn parse_arches(opt: &ArchOpt) -> Result<Option<Vec<Arch>>, Fail> {
         return Ok(None);
     };
     let mut out = Vec::new();
+    let mut add = |a: Arch| {
+        if !out.contains(&a) {
+            out.push(a);
+        }
+    };
     for name in list {
         if name == "native" {
-            out.extend(Arch::native());
+            Arch::native().into_iter().for_each(&mut add);
             continue;
         }
         match Arch::from_name(name) {
-            Some(a) => out.push(a),
+            Some(a) => add(a),
             None => {
                 return Err(err(
                     format!(
@@ -154,7 +179,6 @@ pub fn parse_arches(opt: &ArchOpt) -> Result<Option<Vec<Arch>>, Fail> {
             }
         }
     }
-    out.dedup();
     Ok(Some(out))
 }
 
@@ -212,11 +236,21 @@ pub fn write_outputs(files: &[(&Path, &[u8])]) -> Res {
         }
     };
     for &(path, data) in files {
-        if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
-            streams.push((path, data));
-            continue;
+        match std::fs::metadata(path) {
+            Ok(m) if m.is_dir() => {
+                cleanup(&staged);
+                return Err(err(
+                    format!("cannot write '{}': it is a directory", path.display()),
+                    3,
+                ));
+            }
+            Ok(m) if !m.is_file() => {
+                streams.push((path, data));
+                continue;
+            }
+            _ => {}
         }
-        let dest = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let dest = std::fs::canonicalize(path).unwrap_or_else(|_| link_target(path));
         let dir = dest
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -248,6 +282,26 @@ pub fn write_outputs(files: &[(&Path, &[u8])]) -> Res {
     Ok(())
 }
 
+/// Where writing `path` lands when it does not exist yet: the end of its chain of symbolic
+/// links (a link to a file still to be made is followed, as a shell's `>` would), else
+/// `path` itself.
+fn link_target(path: &Path) -> std::path::PathBuf {
+    let mut p = path.to_path_buf();
+    // As many links as the kernel follows (ELOOP beyond).
+    for _ in 0..40 {
+        match std::fs::read_link(&p) {
+            Ok(t) => {
+                p = match p.parent() {
+                    Some(dir) if t.is_relative() => dir.join(t),
+                    _ => t,
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    p
+}
+
 /// `1 error`, `2 errors`.
 pub fn count(n: usize, what: &str) -> String {
     format!("{n} {what}{}", if n == 1 { "" } else { "s" })
@@ -272,6 +326,15 @@ pub fn read_bpf(path: &str) -> Result<Vec<sysgate::bpf::Insn>, Fail> {
         std::fs::read(path).map_err(|e| err(format!("cannot read '{path}': {e}"), 3))?
     };
     sysgate::bpf::from_bytes(&bytes).map_err(|e| err(format!("{path}: {e}"), 1))
+}
+
+/// Reads a raw BPF file as [`read_bpf`] does, and checks it is a filter the kernel would
+/// load; if not, the error names the file (exit 1).
+pub fn read_filter(path: &str) -> Result<Vec<sysgate::bpf::Insn>, Fail> {
+    let prog = read_bpf(path)?;
+    sysgate::bpf::emulator::validate(&prog)
+        .map_err(|e| err(format!("{path}: not a valid seccomp filter: {e}"), 1))?;
+    Ok(prog)
 }
 
 /// Whether `input` names a raw BPF file rather than a policy.

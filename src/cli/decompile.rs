@@ -8,9 +8,10 @@ use std::path::PathBuf;
 pub struct DecompileArgs {
     /// Raw BPF file (`-` for standard input)
     file: String,
-    /// Decompile only these architectures (default: those the program handles)
-    #[command(flatten)]
-    arch: ArchOpt,
+    /// Decompile only these architectures, comma-separated
+    /// (x86_64,i386,x32,aarch64,arm,riscv64,s390x,ppc64le,loongarch64, or `native`). Default: those the program handles
+    #[arg(long, value_delimiter = ',')]
+    arch: Option<Vec<String>>,
     /// Write the policy to this file instead of standard output
     #[arg(long, short = 'o')]
     output: Option<PathBuf>,
@@ -20,7 +21,7 @@ pub fn cmd_decompile(a: DecompileArgs) -> Res {
     use sysgate::analyze::decompile;
     let prog = read_bpf(&a.file)?;
     let opts = decompile::Options {
-        arches: parse_arches(&a.arch)?,
+        arches: parse_arches(&ArchOpt { arch: a.arch })?,
         ..Default::default()
     };
     let header = vec![format!("decompiled from {} by sysgate decompile", a.file)];

@@ -39,17 +39,17 @@ pub struct DiffArgs {
 pub fn diff_input(
     input: &str,
     arches: Option<Vec<Arch>>,
-    caps: &str,
+    caps: &sysgate::formats::oci::Caps,
 ) -> Result<Vec<sysgate::bpf::Insn>, Fail> {
     use sysgate::formats::oci;
     if is_bpf_file(input) {
-        return read_bpf(input);
+        return read_filter(input);
     }
     if input.ends_with(".json") {
         let json = std::fs::read_to_string(input)
             .map_err(|e| err(format!("cannot read '{input}': {e}"), 3))?;
         let opts = oci::Options {
-            caps: oci::Caps::parse(caps),
+            caps: caps.clone(),
             arches,
             kernel: None,
         };
@@ -66,9 +66,11 @@ pub fn diff_input(
 
 pub fn cmd_diff(a: DiffArgs) -> Res {
     use sysgate::analyze::diff;
+    let caps =
+        sysgate::formats::oci::Caps::parse(&a.caps).map_err(|m| err(format!("--caps: {m}"), 2))?;
     let arches = parse_arches(&ArchOpt { arch: a.arch })?;
-    let pa = diff_input(&a.a, arches.clone(), &a.caps)?;
-    let pb = diff_input(&a.b, arches.clone(), &a.caps)?;
+    let pa = diff_input(&a.a, arches.clone(), &caps)?;
+    let pb = diff_input(&a.b, arches.clone(), &caps)?;
     let opts = diff::Options {
         arches,
         ..Default::default()

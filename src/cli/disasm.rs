@@ -7,8 +7,11 @@ use clap::Args;
 pub struct DisasmArgs {
     /// Raw BPF file (`-` for standard input)
     file: String,
-    #[command(flatten)]
-    arch: ArchOpt,
+    /// Architectures whose syscall names to show when the program never loads
+    /// `seccomp_data.arch`, comma-separated
+    /// (x86_64,i386,x32,aarch64,arm,riscv64,s390x,ppc64le,loongarch64, or `native`)
+    #[arg(long, value_delimiter = ',')]
+    arch: Option<Vec<String>>,
 }
 
 pub fn cmd_disasm(a: DisasmArgs) -> Res {
@@ -19,7 +22,7 @@ pub fn cmd_disasm(a: DisasmArgs) -> Res {
             a.file
         );
     }
-    let arches = parse_arches(&a.arch)?;
+    let arches = parse_arches(&ArchOpt { arch: a.arch })?;
     print!(
         "{}",
         sysgate::bpf::disasm::disassemble(&prog, arches.as_deref())

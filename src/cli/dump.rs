@@ -12,10 +12,13 @@ pub struct DumpArgs {
     /// Output: policy (decompiled text), disasm, or raw (struct sock_filter bytes)
     #[arg(long, short = 'f', default_value = "policy", value_parser = ["policy", "disasm", "raw"])]
     format: String,
-    /// For the policy format: decompile only these architectures
-    #[command(flatten)]
-    arch: ArchOpt,
-    /// Write to this file (with several filters: OUT.0, OUT.1, …; 0 is the newest)
+    /// Decompile only these architectures (policy format; default: those each filter
+    /// handles), or the ones whose syscall names to show when a filter never loads
+    /// `seccomp_data.arch` (disasm), comma-separated
+    /// (x86_64,i386,x32,aarch64,arm,riscv64,s390x,ppc64le,loongarch64, or `native`)
+    #[arg(long, value_delimiter = ',')]
+    arch: Option<Vec<String>>,
+    /// Write to this file (with several filters: OUT.0, OUT.1, …; 0 is the first installed)
     #[arg(long, short = 'o')]
     output: Option<PathBuf>,
 }
@@ -23,13 +26,15 @@ pub struct DumpArgs {
 pub fn cmd_dump(a: DumpArgs) -> Res {
     use sysgate::analyze::decompile;
     use sysgate::sandbox::dump;
-    let arches = parse_arches(&a.arch)?;
+    let arches = parse_arches(&ArchOpt { arch: a.arch })?;
     let filters = dump::read_filters(a.pid).map_err(|e| err(e, 1))?;
     let total = filters.len();
+    // With -o, every file is written once all are made, together or not at all.
+    let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
     for (i, prog) in filters.iter().enumerate() {
         let about = format!(
-            "filter {i} of {total} of process {} ({} instructions; 0 is the most recently \
-             installed; the kernel runs every filter and the most severe action wins)",
+            "filter {i} of {total} of process {} ({} instructions; 0 is the first installed; \
+             the kernel runs every filter and the most severe action wins)",
             a.pid,
             prog.len()
         );
@@ -67,8 +72,7 @@ pub fn cmd_dump(a: DumpArgs) -> Res {
                 } else {
                     PathBuf::from(format!("{}.{i}", path.display()))
                 };
-                write_output(&path, &data)?;
-                eprintln!("sysgate: wrote {}", path.display());
+                files.push((path, data));
             }
             None => {
                 let mut out = std::io::stdout().lock();
@@ -77,6 +81,16 @@ pub fn cmd_dump(a: DumpArgs) -> Res {
                     .and_then(|()| out.write_all(&data))
                     .map_err(|e| err(format!("cannot write standard output: {e}"), 3))?;
             }
+        }
+    }
+    if !files.is_empty() {
+        let refs: Vec<(&std::path::Path, &[u8])> = files
+            .iter()
+            .map(|(p, d)| (p.as_path(), d.as_slice()))
+            .collect();
+        write_outputs(&refs)?;
+        for (path, _) in &files {
+            eprintln!("sysgate: wrote {}", path.display());
         }
     }
     Ok(())

@@ -26,11 +26,16 @@ pub struct ExplainArgs {
 /// Parses an argument value for `arch`: a number (also negative) or constants joined by `|`.
 pub fn parse_arg(s: &str, arch: Arch) -> Result<u64, String> {
     let mut v = 0u64;
+    const BAD: &str = "write decimal, 0x hex, 0o octal or 0b binary, up to 64 bits";
     for part in s.split('|').map(str::trim) {
-        v |= if let Some(n) = part.strip_prefix('-') {
+        v |= if part.is_empty() {
+            return Err(format!("empty value in '{s}'"));
+        } else if part.starts_with(|c: char| c.is_ascii_digit()) {
+            policy::lexer::parse_int(part).ok_or_else(|| format!("bad number '{part}' ({BAD})"))?
+        } else if let Some(n) = part.strip_prefix('-') {
             policy::lexer::parse_int(n)
                 .map(u64::wrapping_neg)
-                .ok_or_else(|| format!("bad number '{part}'"))?
+                .ok_or_else(|| format!("bad number '{part}' ({BAD})"))?
         } else if let Some(n) = policy::lexer::parse_int(part) {
             n
         } else {
@@ -48,13 +53,13 @@ pub fn cmd_explain(a: ExplainArgs) -> Res {
     let arches_opt = parse_arches(&a.arch)?;
     let bpf = is_bpf_file(&a.input);
     let (policy, prog) = if bpf {
-        if a.mix.given() {
+        if let Some(flag) = a.mix.given() {
             return Err(err(
-                "--mix goes with a policy; a raw BPF file is already laid out",
+                format!("{flag} goes with a policy; a raw BPF file is already laid out"),
                 2,
             ));
         }
-        (None, read_bpf(&a.input)?)
+        (None, read_filter(&a.input)?)
     } else {
         let p = load(&a.input, arches_opt.clone(), false)?;
         let prog = a.mix.compile(&p, &a.input)?;

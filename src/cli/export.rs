@@ -35,10 +35,19 @@ pub fn cmd_export(a: ExportArgs) -> Res {
     if a.localhost && a.to != Target::K8s {
         return Err(err("--localhost goes with --to k8s", 2));
     }
+    if let Some(name) = &a.name {
+        if a.to != Target::K8s {
+            return Err(err("--name goes with --to k8s", 2));
+        }
+        // A kubelet profile's name is a file name; the CRD's is a Kubernetes name.
+        if let (false, Err(why)) = (a.localhost, export::check_k8s_name(name)) {
+            return Err(err(format!("--name '{name}': {why}"), 2));
+        }
+    }
     let carries_bpf = matches!(a.to, Target::Crun | Target::Bwrap);
-    if a.mix.given() && !carries_bpf {
+    if let Some(flag) = a.mix.given().filter(|_| !carries_bpf) {
         return Err(err(
-            "--mix goes with --to crun or --to bwrap (the targets that carry BPF)",
+            format!("{flag} goes with --to crun or --to bwrap (the targets that carry BPF)"),
             2,
         ));
     }

@@ -26,6 +26,7 @@ pub struct ImportArgs {
 
 pub fn cmd_import(a: ImportArgs) -> Res {
     use sysgate::formats::{oci, text};
+    let caps = oci::Caps::parse(&a.caps).map_err(|m| err(format!("--caps: {m}"), 2))?;
     let arches = parse_arches(&ArchOpt { arch: a.arch })?;
     let kernel = match &a.kernel {
         None => None,
@@ -38,7 +39,7 @@ pub fn cmd_import(a: ImportArgs) -> Res {
     let json = std::fs::read_to_string(&a.profile)
         .map_err(|e| err(format!("cannot read '{name}': {e}"), 3))?;
     let opts = oci::Options {
-        caps: oci::Caps::parse(&a.caps),
+        caps,
         arches,
         kernel,
     };

@@ -12,7 +12,7 @@ pub struct SyscallsArgs {
     #[arg(long)]
     arch: Option<String>,
     /// List the groups instead
-    #[arg(long)]
+    #[arg(long, conflicts_with = "group")]
     groups: bool,
     /// Print as JSON
     #[arg(long)]

@@ -453,6 +453,25 @@ pub fn k8s_name(policy_name: &str) -> String {
     }
 }
 
+/// Whether `name` can be a Kubernetes object's `metadata.name` (a DNS-1123 subdomain: at
+/// most 253 characters, lower-case letters, digits, `-` and `.`, starting and ending with a
+/// letter or digit); if not, why.
+pub fn check_k8s_name(name: &str) -> Result<(), String> {
+    let alnum = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+    if name.is_empty() || name.len() > 253 {
+        return Err("a Kubernetes name has 1 to 253 characters".into());
+    }
+    if let Some(c) = name.chars().find(|&c| !(alnum(c) || c == '-' || c == '.')) {
+        return Err(format!(
+            "'{c}' cannot be in a Kubernetes name (lower-case letters, digits, '-' and '.')"
+        ));
+    }
+    if !name.starts_with(alnum) || !name.ends_with(alnum) {
+        return Err("a Kubernetes name starts and ends with a letter or digit".into());
+    }
+    Ok(())
+}
+
 /// YAML for a JSON value (block style; strings as JSON strings, which YAML reads alike).
 fn yaml(v: &Value, indent: usize, out: &mut String) {
     let pad = " ".repeat(indent);
@@ -600,6 +619,8 @@ pub fn export(
                 b.push(b'\n');
                 b
             } else {
+                check_k8s_name(&name)
+                    .map_err(|why| ExportError(format!("name '{name}': {why}")))?;
                 k8s_doc(&v, &name, source)?.into_bytes()
             };
             Ok(Exported {

@@ -76,30 +76,54 @@ pub enum Caps {
 }
 
 impl Caps {
-    /// Parses `docker`, `all` or `CAP,CAP,…`.
-    pub fn parse(s: &str) -> Caps {
+    /// Parses `docker`, `all` or `CAP,CAP,…` (each with or without `CAP_`, in any case; an
+    /// empty list is no capability). A name that is not a Linux capability is an error, with
+    /// the closest one: a typo would silently leave the capability out.
+    pub fn parse(s: &str) -> Result<Caps, String> {
         match s {
-            "docker" => Caps::Docker,
-            "all" => Caps::All,
-            _ => Caps::List(
-                s.split(',')
+            "docker" => Ok(Caps::Docker),
+            "all" => Ok(Caps::All),
+            _ => {
+                let list: Vec<String> = s
+                    .split(',')
                     .map(str::trim)
                     .filter(|c| !c.is_empty())
                     .map(str::to_string)
-                    .collect(),
-            ),
+                    .collect();
+                let known: Vec<&str> = arch::constant_names()
+                    .into_iter()
+                    .filter_map(|n| n.strip_prefix("CAP_"))
+                    .collect();
+                for c in &list {
+                    let cap = cap_bare(c);
+                    if !known.contains(&cap.as_str()) {
+                        let hint = crate::policy::diag::did_you_mean(&cap, known.iter().copied())
+                            .map_or_else(String::new, |k| format!("; did you mean 'CAP_{k}'?"));
+                        return Err(format!(
+                            "unknown capability '{c}' (docker, all, or a list such as \
+                             CAP_SYS_ADMIN,CAP_NET_ADMIN; an empty one for none){hint}"
+                        ));
+                    }
+                }
+                Ok(Caps::List(list))
+            }
         }
     }
 
     fn has(&self, cap: &str) -> bool {
-        let bare = |c: &str| c.trim_start_matches("CAP_").to_ascii_uppercase();
-        let cap = bare(cap);
+        let cap = cap_bare(cap);
         match self {
             Caps::All => true,
             Caps::Docker => DOCKER_CAPS.contains(&cap.as_str()),
-            Caps::List(v) => v.iter().any(|c| bare(c) == cap),
+            Caps::List(v) => v.iter().any(|c| cap_bare(c) == cap),
         }
     }
+}
+
+/// A capability's name in upper case without `CAP_` (`cap_sys_admin` → `SYS_ADMIN`).
+fn cap_bare(c: &str) -> String {
+    let upper = c.to_ascii_uppercase();
+    upper.strip_prefix("CAP_").unwrap_or(&upper).to_string()
 }
 
 /// How to import.
@@ -137,6 +161,8 @@ impl fmt::Display for ImportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.line == 0 {
             write!(f, "{}: {}", self.file, self.message)
+        } else if self.column == 0 {
+            write!(f, "{}:{}: {}", self.file, self.line, self.message)
         } else {
             write!(
                 f,
@@ -202,19 +228,38 @@ fn scmp_arch(name: &str) -> Option<Arch> {
     })
 }
 
-/// The action a profile names, with the entry's `errnoRet` (or the default's).
+/// The action a profile names, with the entry's `errnoRet` (or the default's), as the
+/// runtime and the kernel take it: libseccomp keeps the low 16 bits (`SCMP_ACT_ERRNO(x)`,
+/// `SCMP_ACT_TRACE(x)`), and the kernel returns errno 4095 (`MAX_ERRNO`) for anything larger.
 fn action(name: &str, errno_ret: Option<u64>) -> Option<Action> {
-    let data = errno_ret.map_or(1, |e| e.min(u64::from(u16::MAX)) as u16);
+    let data = errno_ret.map_or(1, |e| e as u16);
     Some(match name {
         "SCMP_ACT_KILL" | "SCMP_ACT_KILL_THREAD" => Action::KillThread,
         "SCMP_ACT_KILL_PROCESS" => Action::Kill,
         "SCMP_ACT_TRAP" => Action::Trap(0),
-        "SCMP_ACT_ERRNO" => Action::Errno(data),
+        "SCMP_ACT_ERRNO" => Action::Errno(data.min(MAX_ERRNO)),
         "SCMP_ACT_TRACE" => Action::Trace(data),
         "SCMP_ACT_ALLOW" => Action::Allow,
         "SCMP_ACT_LOG" => Action::Log,
         "SCMP_ACT_NOTIFY" => Action::Notify,
         _ => return None,
+    })
+}
+
+/// The largest errno a seccomp filter can return (the kernel's `MAX_ERRNO`).
+const MAX_ERRNO: u16 = 4095;
+
+/// A warning when `errnoRet` is not the errno the program will see.
+fn errno_ret_note(what: &str, act_name: &str, errno_ret: Option<u64>) -> Option<String> {
+    let e = errno_ret?;
+    let Some(Action::Errno(got)) = action(act_name, Some(e)) else {
+        return None;
+    };
+    (u64::from(got) != e).then(|| {
+        format!(
+            "{what}: errnoRet {e} is returned as errno {got} (libseccomp keeps 16 bits, the \
+             kernel at most {MAX_ERRNO})"
+        )
     })
 }
 
@@ -332,6 +377,18 @@ fn u64_of(v: &Value) -> Option<u64> {
     v.as_u64().or_else(|| v.as_i64().map(|i| i as u64))
 }
 
+/// The integer field `key` of `obj` (`None` when absent or null); a field that is there but
+/// not a 64-bit integer (a string, a fraction, a number beyond 64 bits) is an error naming
+/// it, rather than a silent 0.
+fn integer(obj: &Value, key: &str, what: &str) -> Result<Option<u64>, String> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => u64_of(v)
+            .map(Some)
+            .ok_or_else(|| format!("{what}: '{key}' is not a 64-bit integer: {v}")),
+    }
+}
+
 /// One rule of a profile entry, before it is placed per architecture.
 struct Rule {
     /// Conditions (index, op, value, valueTwo), ANDed.
@@ -376,11 +433,17 @@ pub fn import(name: &str, text: &str, opts: &Options) -> Result<Imported, Import
     let (lines, default_line) = entry_lines(text);
     let file: Arc<str> = Arc::from(name);
 
-    let default_errno = profile.get("defaultErrnoRet").and_then(u64_of);
+    let default_errno = integer(profile, "defaultErrnoRet", "the profile")
+        .map_err(|m| fail(default_line as usize, 0, m))?;
     let default_name = profile
         .get("defaultAction")
         .and_then(Value::as_str)
         .ok_or_else(|| fail(0, 0, "'defaultAction' is missing".into()))?;
+    warnings.extend(errno_ret_note(
+        "defaultErrnoRet",
+        default_name,
+        default_errno,
+    ));
     let default_action = action(default_name, default_errno).ok_or_else(|| {
         fail(
             default_line as usize,
@@ -501,7 +564,7 @@ pub fn import(name: &str, text: &str, opts: &Options) -> Result<Imported, Import
             names.push(n.to_string());
         }
         let act_name = e.get("action").and_then(Value::as_str).unwrap_or("");
-        let errno_ret = e.get("errnoRet").and_then(u64_of);
+        let errno_ret = integer(e, "errnoRet", &here).map_err(|m| fail(line as usize, 0, m))?;
         let Some(act) = action(act_name, errno_ret) else {
             return Err(fail(
                 line as usize,
@@ -509,6 +572,7 @@ pub fn import(name: &str, text: &str, opts: &Options) -> Result<Imported, Import
                 format!("{here}: unknown action '{act_name}'"),
             ));
         };
+        warnings.extend(errno_ret_note(&here, act_name, errno_ret));
         // includes / excludes
         let mut applies = true;
         for (k, include) in [("includes", true), ("excludes", false)] {
@@ -558,7 +622,13 @@ pub fn import(name: &str, text: &str, opts: &Options) -> Result<Imported, Import
             .enumerate()
         {
             unknown_keys(a, ARG_KEYS, &format!("{here}.args[{j}]"), &mut warnings);
-            let index = a.get("index").and_then(u64_of).unwrap_or(0);
+            let arg_here = format!("{here}.args[{j}]");
+            let number = |key: &str| {
+                integer(a, key, &arg_here)
+                    .map(Option::unwrap_or_default)
+                    .map_err(|m| fail(line as usize, 0, m))
+            };
+            let index = number("index")?;
             if index > 5 {
                 return Err(fail(
                     line as usize,
@@ -587,8 +657,8 @@ pub fn import(name: &str, text: &str, opts: &Options) -> Result<Imported, Import
                     format!("{here}: unknown operator '{op}'"),
                 ));
             }
-            let value = a.get("value").and_then(u64_of).unwrap_or(0);
-            let two = a.get("valueTwo").and_then(u64_of).unwrap_or(0);
+            let value = number("value")?;
+            let two = number("valueTwo")?;
             conds.push((index as u8, op, value, two));
         }
         let mut text = format!("{act_name} ");

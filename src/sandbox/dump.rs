@@ -8,8 +8,9 @@
 //! `PTRACE_INTERRUPT`, waits for the stop, reads filters 0, 1, … until `ENOENT`, and
 //! detaches, which lets it run on (an interrupted `sleep` or `read` is restarted).
 //!
-//! Index 0 is the most recently installed filter. The kernel runs every filter of the stack
-//! on each syscall and takes the most severe of their actions.
+//! Index 0 is the filter installed first, the last index the most recently installed one
+//! (the kernel counts from the oldest end of the stack). The kernel runs every filter of the
+//! stack on each syscall and takes the most severe of their actions.
 
 use crate::bpf::{self, Insn};
 use std::fmt;
@@ -92,7 +93,7 @@ impl Drop for Attached {
     }
 }
 
-/// Every seccomp filter of process `pid`, index 0 (the most recently installed) first.
+/// Every seccomp filter of process `pid`, index 0 (the first installed) first.
 pub fn read_filters(pid: i32) -> Result<Vec<Vec<Insn>>, DumpError> {
     if pid <= 0 {
         return Err(DumpError::NoSuchProcess(pid));

@@ -199,6 +199,8 @@ fn run_inner(
             ),
         ));
     }
+    // Only a restriction before exec (Landlock's) can be why the program was not executable.
+    let restricted = pre_exec.is_some();
     let (rd, wr) = spawn::pipe()?;
     // With a reporter: the pipe on which the child waits until the parent holds the listener.
     let sync = match reporter {
@@ -262,14 +264,14 @@ fn run_inner(
             stage,
             errno,
             &target.cmd,
-            pre_exec_hint(stage, errno),
+            pre_exec_hint(stage, errno, restricted),
         ));
     }
     ended.map_err(|e| fail(EXIT_SYSGATE, format!("waitpid: {e}")))
 }
 
-fn pre_exec_hint(stage: u8, errno: i32) -> &'static str {
-    if stage == Stage::Exec as u8 && errno == libc::EACCES {
+fn pre_exec_hint(stage: u8, errno: i32, restricted: bool) -> &'static str {
+    if restricted && stage == Stage::Exec as u8 && errno == libc::EACCES {
         " (with filesystem rules, allow the program, its interpreter and libraries with \
          --fs-exec, e.g. --fs-exec /usr)"
     } else {
