@@ -277,6 +277,34 @@ fn output_to_a_fifo_or_through_a_link_keeps_what_is_there() {
     assert_eq!(std::fs::read(&new).unwrap(), want);
 }
 
+/// `-o -` is standard output, as `-` is standard input for the inputs: no file named `-`.
+#[test]
+fn output_dash_is_standard_output() {
+    let dir = tmpdir("dash");
+    let file = dir.join("c.bpf");
+    assert!(
+        sysgate(&["compile", "container", "-o", file.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let want = std::fs::read(&file).unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_sysgate"))
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .unwrap()
+    };
+    let o = run(&["compile", "container", "-o", "-"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(o.stdout, want);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("wrote standard output"));
+    let o = run(&["decompile", file.to_str().unwrap(), "-o", "-"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("deny "));
+    assert!(!dir.join("-").exists(), "a file named '-' was written");
+}
+
 #[test]
 fn too_many_instructions_is_a_clear_error() {
     let dir = tmpdir("big");

@@ -1,6 +1,7 @@
 //! Helpers every command shares: loading policies, reporting failures, writing files.
 
 use clap::Args;
+use std::io::Write as _;
 use std::path::Path;
 use sysgate::arch::Arch;
 use sysgate::compile::{self, Weights};
@@ -212,6 +213,29 @@ pub fn load(spec: &str, arches: Option<Vec<Arch>>, warn: bool) -> Result<Policy,
     }
 }
 
+/// `-`, which `-o` takes for standard output (as the inputs take it for standard input).
+pub fn is_stdout(path: &Path) -> bool {
+    path == Path::new("-")
+}
+
+/// An output path as messages name it.
+pub fn output_name(path: &Path) -> String {
+    if is_stdout(path) {
+        "standard output".to_string()
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// `'PATH'`, or `standard output` for `-`.
+fn quoted(path: &Path) -> String {
+    if is_stdout(path) {
+        output_name(path)
+    } else {
+        format!("'{}'", path.display())
+    }
+}
+
 /// Writes `data` to `path` atomically: a temporary file beside it, renamed into place.
 pub fn write_output(path: &Path, data: &[u8]) -> Res {
     write_outputs(&[(path, data)])
@@ -224,7 +248,7 @@ pub fn write_output(path: &Path, data: &[u8]) -> Res {
 /// A symbolic link is followed, so the file it points to is replaced, not the link. A
 /// destination that exists and is not a regular file (`/dev/null`, `/dev/stdout`, a FIFO)
 /// is written in place once every regular file is staged: renaming over it would replace
-/// the device or pipe with a file.
+/// the device or pipe with a file. `-` is standard output, written the same way.
 pub fn write_outputs(files: &[(&Path, &[u8])]) -> Res {
     use std::path::PathBuf;
     // (temporary file, destination, the path as the user wrote it)
@@ -236,6 +260,10 @@ pub fn write_outputs(files: &[(&Path, &[u8])]) -> Res {
         }
     };
     for &(path, data) in files {
+        if is_stdout(path) {
+            streams.push((path, data));
+            continue;
+        }
         match std::fs::metadata(path) {
             Ok(m) if m.is_dir() => {
                 cleanup(&staged);
@@ -268,9 +296,15 @@ pub fn write_outputs(files: &[(&Path, &[u8])]) -> Res {
         staged.push((tmp, dest, path));
     }
     for (path, data) in streams {
-        if let Err(e) = std::fs::write(path, data) {
+        let written = if is_stdout(path) {
+            let mut out = std::io::stdout().lock();
+            out.write_all(data).and_then(|()| out.flush())
+        } else {
+            std::fs::write(path, data)
+        };
+        if let Err(e) = written {
             cleanup(&staged);
-            return Err(err(format!("cannot write '{}': {e}", path.display()), 3));
+            return Err(err(format!("cannot write {}: {e}", quoted(path)), 3));
         }
     }
     for (i, (tmp, dest, path)) in staged.iter().enumerate() {

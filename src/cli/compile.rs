@@ -18,7 +18,7 @@ pub struct CompileArgs {
     /// Default: raw with -o, disasm on a terminal, raw otherwise
     #[arg(long, short = 'f')]
     format: Option<Format>,
-    /// Write to this file (written only when compilation succeeds)
+    /// Write to this file (written only when compilation succeeds; `-`: standard output)
     #[arg(long, short = 'o')]
     output: Option<PathBuf>,
 }
@@ -40,7 +40,7 @@ pub fn cmd_compile(a: CompileArgs) -> Res {
             write_output(path, &bytes)?;
             eprintln!(
                 "sysgate: wrote {} ({} instructions, {}, format {format})",
-                path.display(),
+                output_name(path),
                 prog.insns.len(),
                 arch_names(&prog.arches)
             );

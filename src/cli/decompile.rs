@@ -12,7 +12,7 @@ pub struct DecompileArgs {
     /// (x86_64,i386,x32,aarch64,arm,riscv64,s390x,ppc64le,loongarch64, or `native`). Default: those the program handles
     #[arg(long, value_delimiter = ',')]
     arch: Option<Vec<String>>,
-    /// Write the policy to this file instead of standard output
+    /// Write the policy to this file instead of standard output (`-`: standard output)
     #[arg(long, short = 'o')]
     output: Option<PathBuf>,
 }
@@ -33,7 +33,7 @@ pub fn cmd_decompile(a: DecompileArgs) -> Res {
     match &a.output {
         Some(path) => {
             write_output(path, text.as_bytes())?;
-            eprintln!("sysgate: wrote {}", path.display());
+            eprintln!("sysgate: wrote {}", output_name(path));
         }
         None => print!("{text}"),
     }

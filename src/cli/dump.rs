@@ -18,7 +18,8 @@ pub struct DumpArgs {
     /// (x86_64,i386,x32,aarch64,arm,riscv64,s390x,ppc64le,loongarch64, or `native`)
     #[arg(long, value_delimiter = ',')]
     arch: Option<Vec<String>>,
-    /// Write to this file (with several filters: OUT.0, OUT.1, …; 0 is the first installed)
+    /// Write to this file (with several filters: OUT.0, OUT.1, …; 0 is the first installed;
+    /// `-`: standard output)
     #[arg(long, short = 'o')]
     output: Option<PathBuf>,
 }
@@ -65,10 +66,10 @@ pub fn cmd_dump(a: DumpArgs) -> Res {
                 }
             }
         };
-        match &a.output {
+        match a.output.as_deref().filter(|p| !is_stdout(p)) {
             Some(path) => {
                 let path = if total == 1 {
-                    path.clone()
+                    path.to_path_buf()
                 } else {
                     PathBuf::from(format!("{}.{i}", path.display()))
                 };
@@ -90,7 +91,7 @@ pub fn cmd_dump(a: DumpArgs) -> Res {
             .collect();
         write_outputs(&refs)?;
         for (path, _) in &files {
-            eprintln!("sysgate: wrote {}", path.display());
+            eprintln!("sysgate: wrote {}", output_name(path));
         }
     }
     Ok(())

@@ -25,7 +25,7 @@ pub struct ExportArgs {
     /// k8s: metadata.name of the SeccompProfile (default: from the policy's name)
     #[arg(long)]
     name: Option<String>,
-    /// Write to this file (written only when the export succeeds)
+    /// Write to this file (written only when the export succeeds; `-`: standard output)
     #[arg(long, short = 'o')]
     output: Option<PathBuf>,
 }
@@ -75,7 +75,7 @@ pub fn cmd_export(a: ExportArgs) -> Res {
     match &a.output {
         Some(path) => {
             write_output(path, &out.bytes)?;
-            eprintln!("sysgate: wrote {}", path.display());
+            eprintln!("sysgate: wrote {}", output_name(path));
         }
         None => std::io::stdout()
             .write_all(&out.bytes)

@@ -19,7 +19,7 @@ pub struct ImportArgs {
     /// Kernel version X.Y for `minKernel` (default: the running kernel)
     #[arg(long)]
     kernel: Option<String>,
-    /// Write the policy to this file instead of standard output
+    /// Write the policy to this file instead of standard output (`-`: standard output)
     #[arg(long, short = 'o')]
     output: Option<PathBuf>,
 }
@@ -58,7 +58,7 @@ pub fn cmd_import(a: ImportArgs) -> Res {
     match &a.output {
         Some(path) => {
             write_output(path, policy_text.as_bytes())?;
-            eprintln!("sysgate: wrote {}", path.display());
+            eprintln!("sysgate: wrote {}", output_name(path));
         }
         None => print!("{policy_text}"),
     }

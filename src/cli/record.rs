@@ -8,7 +8,8 @@ use sysgate::policy::Policy;
 
 #[derive(Args)]
 pub struct RecordArgs {
-    /// Write the policy to this file (atomically) instead of standard output
+    /// Write the policy to this file (atomically) instead of standard output (`-`: standard
+    /// output)
     #[arg(long, short = 'o')]
     output: Option<PathBuf>,
     /// Also record the argument values policies usually constrain (socket domain and type,
@@ -139,8 +140,8 @@ pub fn cmd_record(a: RecordArgs) -> Res {
             eprintln!(
                 "sysgate: recorded {calls} calls of {names} syscalls ({}); wrote {}{}",
                 arch_names(&rec.target_arches()),
-                path.display(),
-                profile.map_or(String::new(), |(p, _)| format!(" and {}", p.display()))
+                output_name(path),
+                profile.map_or(String::new(), |(p, _)| format!(" and {}", output_name(p)))
             );
         }
         None => {
