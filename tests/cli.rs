@@ -305,6 +305,33 @@ fn output_dash_is_standard_output() {
     assert!(!dir.join("-").exists(), "a file named '-' was written");
 }
 
+/// An empty policy (no rules, no `default`) refuses everything: legal, but said.
+#[test]
+fn an_empty_policy_is_warned_about() {
+    let dir = tmpdir("empty");
+    let empty = write(&dir, "empty.policy", "# nothing yet\n");
+    let o = sysgate(&["check", &empty]);
+    assert_eq!(o.status.code(), Some(0));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        e.contains("empty.policy:1:1: warning: this policy refuses every syscall"),
+        "{e}"
+    );
+    assert_eq!(
+        sysgate(&["check", "--deny-warnings", &empty]).status.code(),
+        Some(1)
+    );
+    // A deny-list with no rules yet, or rules without a `default` line, is not warned about.
+    for text in ["default allow\n", "allow read\n"] {
+        let p = write(&dir, "p.policy", text);
+        let o = sysgate(&["check", &p]);
+        assert!(
+            !String::from_utf8_lossy(&o.stderr).contains("refuses every"),
+            "{text}"
+        );
+    }
+}
+
 #[test]
 fn too_many_instructions_is_a_clear_error() {
     let dir = tmpdir("big");
@@ -417,6 +444,14 @@ fn syscalls_lists_numbers_and_groups() {
     assert!(s.contains("165  mount"), "{s}"); // x86_64 mount is 165
     let o = sysgate(&["syscalls", "--groups"]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("@system-service"));
+    // `native` is the host, as for every other --arch.
+    let native = sysgate(&["syscalls", "--arch", "native"]);
+    assert!(
+        native.status.success(),
+        "{}",
+        String::from_utf8_lossy(&native.stderr)
+    );
+    assert_eq!(native.stdout, sysgate(&["syscalls"]).stdout);
 }
 
 #[test]

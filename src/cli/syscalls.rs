@@ -8,7 +8,7 @@ use sysgate::arch::Arch;
 pub struct SyscallsArgs {
     /// A @group to list the members of
     group: Option<String>,
-    /// Architecture (default: the host's)
+    /// Architecture (default, or `native`: the host's)
     #[arg(long)]
     arch: Option<String>,
     /// List the groups instead
@@ -37,10 +37,11 @@ pub fn cmd_syscalls(a: SyscallsArgs) -> Res {
     }
     let arch = match &a.arch {
         None => Arch::host(),
+        Some(n) if n == "native" => Arch::host(),
         Some(n) => Arch::from_name(n).ok_or_else(|| {
             err(
                 format!(
-                    "unknown architecture '{n}' (known: {})",
+                    "unknown architecture '{n}' (known: native, {})",
                     Arch::ALL.map(|a| a.name()).join(", ")
                 ),
                 2,

@@ -256,8 +256,14 @@ pub fn resolve(src: Arc<Source>, loader: &dyn Loader, opts: &Options) -> Resolve
         diags: Vec::new(),
         stack: Vec::new(),
     };
-    fl.file(src);
+    fl.file(src.clone());
     let mut diags = std::mem::take(&mut fl.diags);
+    if fl.rules.is_empty() && fl.header.default.is_none() && diags.is_empty() {
+        diags.push(
+            Diagnostic::warning(&src, Span { start: 0, end: 0 }, "this policy refuses every syscall")
+                .with_hint("it has no rules and no 'default' line, so every call gets errno EPERM; write the rules, or 'default allow' for a deny-list"),
+        );
+    }
     let arches = opts
         .arches
         .clone()
