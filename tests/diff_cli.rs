@@ -95,6 +95,27 @@ fn arch_option_limits_the_comparison() {
     );
 }
 
+/// One column per field whatever the architecture's name (`loongarch64` is the longest).
+#[test]
+fn difference_lines_line_up_across_architectures() {
+    let dir = tmpdir("columns");
+    let a = write(
+        &dir,
+        "a.policy",
+        "default allow\ndeny unshare\narch x86_64 loongarch64\n",
+    );
+    let b = write(&dir, "b.policy", "default allow\narch x86_64 loongarch64\n");
+    let o = sysgate(&["diff", &a, &b]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    let starts: Vec<usize> = out
+        .lines()
+        .filter(|l| l.contains("witness:"))
+        .map(|l| l.find("unshare").expect("the syscall is named"))
+        .collect();
+    assert_eq!(starts.len(), 2, "{out}");
+    assert_eq!(starts[0], starts[1], "{out}");
+}
+
 #[test]
 fn unreadable_input() {
     let o = sysgate(&["diff", "container", "/nonexistent/x.policy"]);

@@ -106,9 +106,10 @@ pub fn cmd_diff(a: DiffArgs) -> Res {
             }
             if shown < g.len() {
                 println!(
-                    "{:<8} … and {} more with the same actions (--json lists every one)",
+                    "{:<w$} … and {} more with the same actions (--json lists every one)",
                     g[0].arch,
-                    g.len() - shown
+                    g.len() - shown,
+                    w = arch_width()
                 );
             }
         }
@@ -145,7 +146,19 @@ pub fn print_difference(d: &sysgate::analyze::diff::Difference) {
         wit.push_str(&format!(" ip={:#x}", w.instruction_pointer));
     }
     println!(
-        "{:<8} {what:<32} A: {:<20} B: {:<20} witness: {wit}",
-        d.arch, d.action_a, d.action_b
+        "{:<w$} {what:<32} A: {:<20} B: {:<20} witness: {wit}",
+        d.arch,
+        d.action_a,
+        d.action_b,
+        w = arch_width()
     );
+}
+
+/// The arch column: as wide as the longest architecture name (`loongarch64`).
+fn arch_width() -> usize {
+    sysgate::arch::Arch::ALL
+        .iter()
+        .map(|a| a.name().len())
+        .max()
+        .unwrap_or(8)
 }
