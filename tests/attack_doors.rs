@@ -272,30 +272,13 @@ fn uid_bits_above_16_do_not_dodge_a_legacy_setuid_rule() {
     let c = compile(&format!(
         "default allow\narch x86_64 i386 x32\ndeny setuid if uid == {uid}\n"
     ));
-    check(
-        &c,
-        Door::I386,
-        SETUID16,
-        [HIGH | uid, 0, 0, 0, 0, 0],
-        DENY,
-        Real::Ret(0),
-    );
-    check(
-        &c,
-        Door::I386,
-        SETUID16,
-        [uid, 0, 0, 0, 0, 0],
-        DENY,
-        Real::Ret(0),
-    );
-    check(
-        &c,
-        Door::Native,
-        SETUID64,
-        [uid, 0, 0, 0, 0, 0],
-        DENY,
-        Real::Ret(0),
-    );
+    for (door, nr, arg) in [
+        (Door::I386, SETUID16, HIGH | uid),
+        (Door::I386, SETUID16, uid),
+        (Door::Native, SETUID64, uid),
+    ] {
+        check(&c, door, nr, [arg, 0, 0, 0, 0, 0], DENY, Real::Ret(0));
+    }
     // Natively bit 16 is part of the uid: another uid, which the rule does not name.
     let d = seen(Door::Native, SETUID64, [HIGH | uid, 0, 0, 0, 0, 0]);
     assert_eq!(model(&c, &d), Action::Allow);
