@@ -248,7 +248,7 @@ fn mode_bits_above_16_do_not_dodge_a_rule() {
 
 /// The legacy `setuid` of i386 (`setuid16`) takes a 16-bit `old_uid_t`: the kernel drops
 /// the bits above, so a rule on `uid` must hold for `uid | 0x10000` too. The native
-/// `setuid` takes 32 bits and is compared on all of them.
+/// `setuid` takes 32 bits and is compared on all of them. Likewise `fchown`'s owner.
 #[test]
 fn uid_bits_above_16_do_not_dodge_a_legacy_setuid_rule() {
     const SETUID64: u64 = 105;
@@ -282,5 +282,24 @@ fn uid_bits_above_16_do_not_dodge_a_legacy_setuid_rule() {
     // Natively bit 16 is part of the uid: another uid, which the rule does not name.
     let d = seen(Door::Native, SETUID64, [HIGH | uid, 0, 0, 0, 0, 0]);
     assert_eq!(model(&c, &d), Action::Allow);
+    sweep(&c);
+
+    // The same for i386's fchown (fchown16): fd -1, so an allowed call fails with EBADF.
+    const FCHOWN16: u64 = 95;
+    let c = compile("default allow\narch x86_64 i386 x32\ndeny fchown if owner == 0\n");
+    let bad_fd = u64::MAX;
+    for owner in [0, HIGH] {
+        let args = [bad_fd, owner, 0xffff, 0, 0, 0];
+        check(&c, Door::I386, FCHOWN16, args, DENY, Real::Ret(-EBADF));
+    }
+    let args = [bad_fd, HIGH | 1, 0xffff, 0, 0, 0];
+    check(
+        &c,
+        Door::I386,
+        FCHOWN16,
+        args,
+        Action::Allow,
+        Real::Ret(-EBADF),
+    );
     sweep(&c);
 }

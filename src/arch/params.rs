@@ -10,10 +10,10 @@
 //!   the syscall wrapper truncates the register to 16 bits, so `chmod(p, 0x10000 | 04755)`
 //!   sets mode 04755. Such a parameter is 16 bits wide; a condition on it is compiled over
 //!   the low 16 bits (see `ir::Cond::atom`), or `mode == 04755` could be dodged with bit 16.
-//! - The ids of the legacy `setuid`, `setgid`, `setreuid`, `setresuid`, `setfsuid`… on i386
-//!   and arm are `old_uid_t`/`old_gid_t` (`unsigned short`; their `…32` variants take
-//!   `uid_t`), so they are 16 bits there for the same reason: `setuid(0x10000)` is
-//!   `setuid(0)`.
+//! - The ids of the legacy `setuid`, `setgid`, `setreuid`, `setresuid`, `setfsuid`, `chown`,
+//!   `fchown`… on i386 and arm are `old_uid_t`/`old_gid_t` (`unsigned short`; their `…32`
+//!   variants take `uid_t`), so they are 16 bits there for the same reason:
+//!   `setuid(0x10000)` is `setuid(0)`.
 //!
 //! - `ioctl`'s `request` is `unsigned int cmd` in the kernel (32 bits) even though glibc
 //!   declares `unsigned long`; `personality` is `unsigned int`; `prctl`'s `option` is `int`.
@@ -103,6 +103,9 @@ const UID16: &[&str] = &[
     "setregid",
     "setresuid",
     "setresgid",
+    "chown",
+    "lchown",
+    "fchown",
 ];
 
 type Sig = &'static [(&'static str, Ty)];
@@ -341,6 +344,24 @@ const SIGNATURES: &[(&[&str], Sig)] = &[
         &["fchmodat2"],
         &[("dirfd", I), ("pathname", L), ("mode", M), ("flags", I)],
     ),
+    (
+        &["chown", "chown32", "lchown", "lchown32"],
+        &[("pathname", L), ("owner", U), ("group", U)],
+    ),
+    (
+        &["fchown", "fchown32"],
+        &[("fd", I), ("owner", U), ("group", U)],
+    ),
+    (
+        &["fchownat"],
+        &[
+            ("dirfd", I),
+            ("pathname", L),
+            ("owner", I),
+            ("group", I),
+            ("flags", I),
+        ],
+    ),
     (&["setuid", "setuid32"], &[("uid", U)]),
     (&["setgid", "setgid32"], &[("gid", U)]),
     (&["setfsuid", "setfsuid32"], &[("fsuid", U)]),
@@ -574,6 +595,10 @@ mod tests {
             assert_eq!(p(arch, "setresgid", "sgid").bits, 16);
             assert_eq!(p(arch, "setuid32", "uid").bits, 32);
             assert_eq!(p(arch, "setreuid32", "euid").bits, 32);
+            assert_eq!(p(arch, "fchown", "owner").bits, 16);
+            assert_eq!(p(arch, "lchown", "group").bits, 16);
+            assert_eq!(p(arch, "chown32", "owner").bits, 32);
+            assert_eq!(p(arch, "fchownat", "owner").bits, 32);
         }
         for arch in [
             Arch::X86_64,
@@ -584,7 +609,9 @@ mod tests {
         ] {
             assert_eq!(p(arch, "setuid", "uid").bits, 32);
             assert_eq!(p(arch, "setresgid", "sgid").bits, 32);
+            assert_eq!(p(arch, "fchownat", "owner").bits, 32);
         }
+        assert_eq!(p(Arch::X86_64, "chown", "owner").bits, 32);
         // A 64-bit parameter on x86_64 is 32 bits on i386 and arm.
         assert_eq!(p(Arch::I386, "unshare", "flags").bits, 32);
         assert_eq!(p(Arch::I386, "mprotect", "prot").bits, 32);
