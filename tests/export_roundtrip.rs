@@ -345,6 +345,24 @@ fn cli_writes_atomically_and_nothing_on_error() {
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 
+    // i386's setuid compares a 16-bit uid, x86_64's 32 bits: the message says so.
+    let pol = dir.join("setuid.policy");
+    std::fs::write(
+        &pol,
+        "arch x86_64 i386\ndefault allow\ndeny setuid if uid == 0\n",
+    )
+    .unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_sysgate"))
+        .args(["export", pol.to_str().unwrap(), "--to", "oci"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("its `uid` is 32 bits wide on x86_64 and 16 on i386"),
+        "{err}"
+    );
+
     // crun/bwrap: the compiled program itself.
     let raw = Command::new(env!("CARGO_BIN_EXE_sysgate"))
         .args(["export", "container", "--to", "bwrap"])

@@ -240,6 +240,23 @@ fn erase(c: &Cond) -> Cond {
     }
 }
 
+/// Why one rule can be decided differently on two ABIs: a parameter narrower than 32 bits on
+/// one of them (`setuid`'s 16-bit `old_uid_t` on i386), compared only on those bits there.
+fn narrower_param(name: &str, a0: Arch, a1: Arch) -> String {
+    let (Some(p0), Some(p1)) = (crate::arch::params(a0, name), crate::arch::params(a1, name))
+    else {
+        return String::new();
+    };
+    p0.iter()
+        .zip(&p1)
+        .find(|(x, y)| x.bits != y.bits && x.bits.min(y.bits) < 32)
+        .map_or(String::new(), |(x, y)| {
+            format!(
+                " (its `{}` is {} bits wide on {a0} and {} on {a1}, and is compared on those bits)",
+                x.name, x.bits, y.bits
+            )
+        })
+}
 /// `a` with each atom as wide as the same atom of `b` (same shape).
 fn widen(a: &Cond, b: &Cond) -> Cond {
     match (a, b) {
@@ -329,9 +346,10 @@ pub fn oci_profile(p: &Policy) -> Result<(Value, Vec<String>), ExportError> {
             }
             if erased_shape(d) != erased_shape(&chosen) {
                 return Err(ExportError(format!(
-                    "`{name}` is decided differently on {a0} and {a}; an OCI profile names a \
+                    "`{name}` is decided differently on {a0} and {a}{}; an OCI profile names a \
                      syscall for all its architectures at once — export one architecture at a \
-                     time with --arch"
+                     time with --arch",
+                    narrower_param(name, a0, a)
                 )));
             }
             for (r, o) in chosen.rules.iter_mut().zip(&d.rules) {
