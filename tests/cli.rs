@@ -183,6 +183,130 @@ fn check_deny_warnings_does_not_say_ok() {
     assert!(err.contains("1 warning"), "{err}");
 }
 
+/// A rule whose condition can never hold — contradictory comparisons, an empty range, a
+/// masked value outside its mask, 64-bit values across both words, 16-bit modes — is
+/// "never matches", located at the rule and naming the syscall and ABIs; one whose every
+/// call earlier rules decide names their lines; a condition that holds on x86_64 but not
+/// on i386, where every argument is 32 bits, is located at the condition and names i386.
+/// Conditions that look alike but can hold get nothing. Warnings make `--deny-warnings`
+/// fail and nothing else: the program is still compiled.
+#[test]
+fn check_warns_about_conditions_that_can_never_hold() {
+    let dir = tmpdir("unsat");
+    let file = write(
+        &dir,
+        "u.policy",
+        "default allow
+arch x86_64 i386
+deny read if fd == 1 && fd == 2
+deny read if fd > 5 && fd < 3
+deny write if (count & 0x3) == 0x4
+deny lseek if arg1 > 0xffffffff && arg1 < 0x100000000
+deny chmod if mode == 0x10000
+deny chmod if mode > 0xffff
+deny lseek if arg1 > 0xffffffff && (arg1 & 0xffffffff) == 0
+deny read if fd > 5 && fd < 7
+deny write if fd == 1 || fd == 3
+deny write if fd == 3
+deny close if (fd & 0xf0) == 0x30 && fd & 0x8
+deny fchmod if mode & 0o4000 && mode & 0o2000 && mode < 0o7000
+deny mmap2 if arg1 >= 0x100000000 || (flags & 0x3) == 0x4
+",
+    );
+    let o = sysgate(&["check", &file]);
+    let err = common::stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let never = |line: u32, what: &str| {
+        format!(
+            "{file}:{line}:1: warning: this rule never matches: its condition can never hold for {what}\n"
+        )
+    };
+    let both = "on x86_64 and i386";
+    for (line, name) in [
+        (3, "read"),
+        (4, "read"),
+        (5, "write"),
+        (6, "lseek"),
+        (7, "chmod"),
+        (8, "chmod"),
+    ] {
+        let want = never(line, &format!("'{name}' {both}"));
+        assert!(err.contains(&want), "missing {want:?} in:\n{err}");
+    }
+    // mmap2 exists on i386 only; `arg1` is 32 bits there.
+    let want = never(15, "'mmap2' on i386");
+    assert!(err.contains(&want), "missing {want:?} in:\n{err}");
+    // 0x100000000 on x86_64; on i386 arg1 has no high word. At the condition's column.
+    let want = format!("{file}:9:15: warning: this condition can never hold for 'lseek' on i386\n");
+    assert!(err.contains(&want), "missing {want:?} in:\n{err}");
+    assert!(err.contains("\n9 | deny lseek"), "{err}");
+    let want = format!(
+        "{file}:12:1: warning: this rule never matches: earlier rules decide every call it would match\n"
+    );
+    assert!(err.contains(&want), "missing {want:?} in:\n{err}");
+    assert!(
+        err.contains("decided first: 'write' on x86_64 and i386 by line 11"),
+        "{err}"
+    );
+    // fd 6; fd 0x38; mode 0o6000: nothing on lines 10, 13, 14, and nothing else at all.
+    for line in [10, 11, 13, 14] {
+        assert!(
+            !err.contains(&format!("{file}:{line}:")),
+            "line {line}:\n{err}"
+        );
+    }
+    assert!(common::stdout(&o).contains("0 errors, 9 warnings"), "{o:?}");
+    let o = sysgate(&["check", &file, "--deny-warnings"]);
+    assert_eq!(o.status.code(), Some(1), "{}", common::stderr(&o));
+    let out = dir.join("u.bpf");
+    let o = sysgate(&["compile", &file, "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
+    assert!(std::fs::metadata(&out).unwrap().len() > 0);
+
+    // x32's compat ioctl takes a 32-bit argument; x86_64's is 64 bits.
+    let file = write(
+        &dir,
+        "x32.policy",
+        "default allow\narch x86_64 x32\ndeny ioctl if arg > 0xffffffff\n",
+    );
+    let o = sysgate(&["check", &file, "--deny-warnings"]);
+    let err = common::stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    let want = format!("{file}:3:15: warning: this condition can never hold for 'ioctl' on x32\n");
+    assert!(err.contains(&want), "missing {want:?} in:\n{err}");
+}
+
+/// Conditions that look suspicious but can hold, and rules that only partly overlap the
+/// ones before them, pass `check --deny-warnings`.
+#[test]
+fn satisfiable_conditions_do_not_warn() {
+    let dir = tmpdir("sat");
+    let file = write(
+        &dir,
+        "s.policy",
+        "default allow
+arch x86_64 i386 x32
+deny read if fd > 5 && fd < 7
+deny read if fd >= 7 && fd <= 7
+deny write if (count & 0x3) == 0x3 && count < 4
+deny write if fd != 1 && fd != 2 && fd < 3
+deny close if fd in {1, 2, 3} && fd not in {1, 2}
+deny lseek if arg1 >= 0xffffffff && arg1 <= 0xffffffff
+deny chmod if mode >= 0xffff
+deny chmod if mode & 0o4000 && !(mode & 0o2000)
+deny close if fd == -1 && fd > 0x7fffffff
+allow ioctl if request == 0x5401 && fd == 0
+allow ioctl if request == 0x5401 && fd == 1
+deny ioctl if request == 0x5401
+deny ioctl if request == 0x5401 || request == 0x5402
+deny ioctl
+",
+    );
+    let o = sysgate(&["check", &file, "--deny-warnings"]);
+    assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
+    assert!(common::stdout(&o).contains("0 errors, 0 warnings"), "{o:?}");
+}
+
 #[test]
 fn unreadable_policy_exits_3_and_a_good_one_writes_atomically() {
     let dir = tmpdir("io");

@@ -15,7 +15,9 @@ pub mod diag;
 pub mod groups;
 pub mod lexer;
 pub mod parser;
+mod reach;
 pub mod resolve;
+pub mod satisfy;
 
 use crate::compile::{self, CompileError, Program};
 use crate::ir;

@@ -12,6 +12,7 @@
 use super::ast::{self, Action, CmpOp, Expr, Stmt, Target, UseTarget, ValuePart};
 use super::diag::{did_you_mean, Diagnostic, Source, Span};
 use super::groups;
+use super::reach::{self, Entry, Reach};
 use crate::arch::{self, Arch, ParamError};
 use crate::ir::{
     ArchSection, Atom, Cond, CondRule, Decision, Landlock, Origin, Policy, Ruling, Test,
@@ -295,21 +296,27 @@ pub fn resolve(src: Arc<Source>, loader: &dyn Loader, opts: &Options) -> Resolve
     let mut rz = RuleResolver {
         diags: &mut diags,
         reported: HashSet::new(),
+        reach: Reach::default(),
     };
     let rules = &fl.rules;
     rz.check_targets(rules, &arches);
-    let mut live = vec![false; rules.len()];
+    let mut entries: Vec<Vec<Entry>> = vec![Vec::new(); rules.len()];
     let mut sections = Vec::new();
     for &arch in &arches {
-        sections.push(rz.section(arch, rules, &default, &unknown, &mut live));
+        sections.push(rz.section(arch, rules, &default, &unknown, &mut entries));
     }
+    let live: Vec<bool> = entries.iter().map(|e| reach::live(e)).collect();
     let had_errors = rz.diags.iter().any(Diagnostic::is_error);
     for (i, r) in rules.iter().enumerate() {
-        if !had_errors && !live[i] && rz.names_any(r, &arches) {
-            rz.diags.push(
-                Diagnostic::warning(&r.src, r.span, "this rule never matches")
-                    .with_hint("every syscall it names is decided by an earlier rule, or its condition is always false"),
-            );
+        if had_errors {
+            break;
+        }
+        if !live[i] && rz.names_any(r, &arches) {
+            rz.diags
+                .push(reach::never_matches(&r.src, r.span, &entries[i]));
+        } else if let Some(e) = &r.cond {
+            rz.diags
+                .extend(reach::partly_unsat(&r.src, e.span(), &entries[i]));
         }
     }
     if !had_errors {
@@ -335,6 +342,7 @@ struct RuleResolver<'d> {
     diags: &'d mut Vec<Diagnostic>,
     /// (rule index, message) pairs already reported, so per-arch problems are said once.
     reported: HashSet<(usize, String)>,
+    reach: Reach,
 }
 
 /// A syscall name a target expands to.
@@ -425,8 +433,9 @@ impl RuleResolver<'_> {
         rules: &[FlatRule],
         default: &Ruling,
         unknown: &Ruling,
-        live: &mut [bool],
+        entries: &mut [Vec<Entry>],
     ) -> ArchSection {
+        self.reach.next_abi();
         // Per number: the rules so far, and whether an unconditional one closed the list.
         let mut acc: BTreeMap<u32, (Vec<CondRule>, Option<Ruling>)> = BTreeMap::new();
         for (ri, r) in rules.iter().enumerate() {
@@ -440,6 +449,7 @@ impl RuleResolver<'_> {
             names.dedup();
             for name in names {
                 if let Some(nr) = arch.syscall_nr(name) {
+                    let mut forced = false;
                     let cond = match &r.cond {
                         None => Cond::True,
                         Some(e) => match unreachable_arg(e, arch, name) {
@@ -459,6 +469,7 @@ impl RuleResolver<'_> {
                                         "there this permitting rule never applies (the safe choice)"
                                     }),
                                 );
+                                forced = !applies;
                                 if applies {
                                     Cond::True
                                 } else {
@@ -467,7 +478,14 @@ impl RuleResolver<'_> {
                             }
                         },
                     };
-                    live[ri] |= push(&mut acc, nr, cond, &ruling);
+                    let fate = self.fate(&acc, nr, &cond, forced);
+                    entries[ri].push(Entry {
+                        arch,
+                        name,
+                        via: None,
+                        fate,
+                    });
+                    push(&mut acc, nr, cond, &ruling);
                 }
                 for m in arch::multiplexed(arch, name) {
                     let Some(via) = arch.syscall_nr(m.via.syscall_name()) else {
@@ -485,6 +503,7 @@ impl RuleResolver<'_> {
                             }
                         },
                     });
+                    let mut forced = false;
                     let args = match &r.cond {
                         None => Cond::True,
                         Some(e) => {
@@ -507,6 +526,7 @@ impl RuleResolver<'_> {
                                     format!("the arguments are behind a pointer; through {} this rule never applies (the safe choice for a permitting rule)", m.via.syscall_name())
                                 }),
                             );
+                            forced = !applies;
                             if applies {
                                 Cond::True
                             } else {
@@ -515,7 +535,14 @@ impl RuleResolver<'_> {
                         }
                     };
                     let cond = Cond::And(vec![call, args]).simplify();
-                    live[ri] |= push(&mut acc, via, cond, &ruling);
+                    let fate = self.fate(&acc, via, &cond, forced);
+                    entries[ri].push(Entry {
+                        arch,
+                        name,
+                        via: Some(m.via.syscall_name()),
+                        fate,
+                    });
+                    push(&mut acc, via, cond, &ruling);
                 }
             }
         }
@@ -536,6 +563,20 @@ impl RuleResolver<'_> {
             unknown: unknown.clone(),
             default: default.clone(),
         }
+    }
+
+    /// The fate of a rule adding `cond` for `nr` to `acc` (see [`reach::Fate`]).
+    fn fate(
+        &mut self,
+        acc: &BTreeMap<u32, (Vec<CondRule>, Option<Ruling>)>,
+        nr: u32,
+        cond: &Cond,
+        forced: bool,
+    ) -> reach::Fate {
+        let (earlier, closed) = acc
+            .get(&nr)
+            .map_or((&[][..], None), |(rules, end)| (&rules[..], end.as_ref()));
+        self.reach.fate(nr, cond, forced, earlier, closed)
     }
 
     /// Resolves a condition for `syscall` on `arch`.
@@ -774,30 +815,25 @@ fn unreachable_arg(e: &Expr, arch: Arch, syscall: &str) -> Option<(Span, &'stati
     }
 }
 
-/// Adds a rule for `nr`; returns whether it can still match (nothing unconditional before).
+/// Adds a rule for `nr`, unless an unconditional one closed its list already. (Whether
+/// it can match is [`reach`]'s to say: nothing here depends on that.)
 fn push(
     acc: &mut BTreeMap<u32, (Vec<CondRule>, Option<Ruling>)>,
     nr: u32,
     cond: Cond,
     ruling: &Ruling,
-) -> bool {
+) {
     let entry = acc.entry(nr).or_default();
     if entry.1.is_some() {
-        return false;
+        return;
     }
     match cond.simplify() {
-        Cond::False => false,
-        Cond::True => {
-            entry.1 = Some(ruling.clone());
-            true
-        }
-        c => {
-            entry.0.push(CondRule {
-                cond: c,
-                ruling: ruling.clone(),
-            });
-            true
-        }
+        Cond::False => {}
+        Cond::True => entry.1 = Some(ruling.clone()),
+        c => entry.0.push(CondRule {
+            cond: c,
+            ruling: ruling.clone(),
+        }),
     }
 }
 
@@ -893,9 +929,21 @@ mod tests {
             .map(|d| (d.line, d.message.as_str()))
             .collect();
         // Shadowed by line 3.
-        assert!(w.contains(&(4, "this rule never matches")), "{w:?}");
+        assert!(
+            w.contains(&(
+                4,
+                "this rule never matches: earlier rules decide every call it would match"
+            )),
+            "{w:?}"
+        );
         // `request` is 32 bits: comparing it with 2^32 can never hold.
-        assert!(w.contains(&(5, "this rule never matches")), "{w:?}");
+        assert!(
+            w.contains(&(
+                5,
+                "this rule never matches: its condition can never hold for 'ioctl' on aarch64"
+            )),
+            "{w:?}"
+        );
         // `open` does not exist on aarch64.
         assert!(
             w.iter()
@@ -906,6 +954,94 @@ mod tests {
             action(&p, Arch::Aarch64, "read", [0; 6]).0,
             Action::Errno(1)
         );
+    }
+
+    /// The warnings of `text` as (line, column, message, hint).
+    fn warnings(
+        files: Vec<(&'static str, &'static str)>,
+        text: &str,
+    ) -> Vec<(u32, u32, String, String)> {
+        let r = resolve_with(files, text);
+        assert!(r.policy.is_some(), "{:?}", r.diagnostics);
+        r.diagnostics
+            .into_iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .map(|d| (d.line, d.col, d.message, d.hint.unwrap_or_default()))
+            .collect()
+    }
+
+    #[test]
+    fn rules_whose_condition_cannot_hold_never_match() {
+        let w = warnings(
+            vec![],
+            "default allow\narch x86_64 i386\n\
+             deny read if fd == 1 && fd == 2\n\
+             deny read if fd > 5 && fd < 7\n\
+             deny write if (count & 0x3) == 0x4 || !(fd >= 0)\n\
+             deny {dup dup2} if arg1 > 0xffffffff\n\
+             deny close if fd in {1, 2} && fd not in {1, 2}\n",
+        );
+        let never = |line: u32, what: &str| {
+            w.iter().any(|(l, c, m, _)| {
+                *l == line
+                    && *c == 1
+                    && *m
+                        == format!(
+                            "this rule never matches: its condition can never hold for {what}"
+                        )
+            })
+        };
+        assert!(never(3, "'read' on x86_64 and i386"), "{w:?}");
+        assert!(never(5, "'write' on x86_64 and i386"), "{w:?}");
+        assert!(never(7, "'close' on x86_64 and i386"), "{w:?}");
+        // Satisfiable (fd 6): nothing.
+        assert!(!w.iter().any(|(l, ..)| *l == 4), "{w:?}");
+        // Without a signature, arg1 is as wide as a register: 64 bits on x86_64, 32 on
+        // i386. The rule matches on x86_64; on i386 the condition, underlined, cannot hold.
+        assert!(
+            w.contains(&(
+                6,
+                20,
+                "this condition can never hold for 'dup' and 'dup2' on i386".to_string(),
+                "there the rule never applies; parameter widths and constants differ between syscalls and architectures".to_string()
+            )),
+            "{w:?}"
+        );
+        assert_eq!(w.len(), 4, "{w:?}");
+    }
+
+    #[test]
+    fn rules_earlier_rules_cover_never_match() {
+        let base = "deny write if fd == 2\n";
+        let w = warnings(
+            vec![("base", base)],
+            "default allow\narch x86_64\n\
+             use base\n\
+             deny write if fd == 1\n\
+             allow write if fd < 3\n\
+             errno 5 write if fd <= 2 && count > 0\n\
+             deny read if fd > 10\n\
+             deny read if fd < 20\n\
+             allow read if fd == 15 || fd == 2\n\
+             deny close if fd == 3\n\
+             deny close if fd == 4\n",
+        );
+        // fd 0..2 is taken by lines 4 and 5 and base's line 1 (fd 1 by line 4, fd 0 by 5).
+        let six = w.iter().find(|x| x.0 == 6).expect("line 6");
+        assert_eq!(
+            six.2,
+            "this rule never matches: earlier rules decide every call it would match"
+        );
+        assert_eq!(
+            six.3,
+            "decided first: 'write' on x86_64 by base:1, main.policy:4 and main.policy:5"
+        );
+        // Lines 7 and 8 take every fd.
+        let nine = w.iter().find(|x| x.0 == 9).expect("line 9");
+        assert!(nine.3.ends_with("by lines 7 and 8"), "{nine:?}");
+        // Rules that take part of what the one before took, and rules next to each other:
+        // nothing.
+        assert_eq!(w.len(), 2, "{w:?}");
     }
 
     #[test]

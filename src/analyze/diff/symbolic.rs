@@ -132,6 +132,36 @@ impl IntervalSet {
     pub fn minus(&self, other: &IntervalSet) -> IntervalSet {
         self.intersect(&other.complement())
     }
+    /// The values in either set.
+    pub fn union(&self, other: &IntervalSet) -> IntervalSet {
+        let mut all: Vec<(u32, u32)> = self.0.iter().chain(&other.0).copied().collect();
+        all.sort_unstable();
+        let mut out: Vec<(u32, u32)> = Vec::with_capacity(all.len());
+        for (lo, hi) in all {
+            match out.last_mut() {
+                Some(last) if u64::from(lo) <= u64::from(last.1) + 1 => last.1 = last.1.max(hi),
+                _ => out.push((lo, hi)),
+            }
+        }
+        IntervalSet(out)
+    }
+    /// Whether some value is in both sets (without building their intersection).
+    pub fn meets(&self, other: &IntervalSet) -> bool {
+        let (mut i, mut j) = (0, 0);
+        while i < self.0.len() && j < other.0.len() {
+            let (a0, a1) = self.0[i];
+            let (b0, b1) = other.0[j];
+            if a0.max(b0) <= a1.min(b1) {
+                return true;
+            }
+            if a1 < b1 {
+                i += 1;
+            } else {
+                j += 1;
+            }
+        }
+        false
+    }
 }
 
 /// The smallest `y >= a` with `y & !free == fixed` (that is: `y` agrees with `fixed` outside
@@ -240,15 +270,24 @@ impl WordDom {
     /// The smallest value satisfying every constraint, or `None` when there is none. Exact;
     /// see the module documentation for the argument.
     pub fn solve(&self) -> Option<u32> {
+        // The search tree has fewer than 2^33 nodes: this many steps never run out.
+        let mut unlimited = usize::MAX;
+        self.solve_within(&mut unlimited).unwrap_or(None)
+    }
+
+    /// [`WordDom::solve`], taking at most `*steps` steps of the search (one per node of the
+    /// search tree visited) and subtracting those it takes; `Err` when they run out first.
+    /// With one mask per word the search never backtracks and takes at most 33 steps.
+    pub fn solve_within(&self, steps: &mut usize) -> Result<Option<u32>, OutOfSteps> {
         if self.cons.is_empty() {
-            return Some(0);
+            return Ok(Some(0));
         }
         if self.cons.len() == 1 && self.cons[0].0 == u32::MAX {
-            return self.cons[0].1.intervals().first().map(|&(lo, _)| lo);
+            return Ok(self.cons[0].1.intervals().first().map(|&(lo, _)| lo));
         }
         let relevant = self.cons.iter().fold(0, |u, (m, _)| u | m);
         let mut failed = HashSet::new();
-        self.search(0, 32, relevant, &mut failed)
+        self.search(0, 32, relevant, &mut failed, steps)
     }
 
     /// `prefix` holds the decided bits (those at positions `>= depth`); the rest are 0.
@@ -264,7 +303,9 @@ impl WordDom {
         depth: u32,
         relevant: u32,
         failed: &mut HashSet<Subproblem>,
-    ) -> Option<u32> {
+        steps: &mut usize,
+    ) -> Result<Option<u32>, OutOfSteps> {
+        *steps = steps.checked_sub(1).ok_or(OutOfSteps)?;
         let low = if depth == 32 {
             u32::MAX
         } else {
@@ -275,10 +316,10 @@ impl WordDom {
             .iter()
             .all(|(m, s)| reachable(s, prefix & m, m & low));
         if !ok {
-            return None;
+            return Ok(None);
         }
         if depth == 0 {
-            return Some(prefix);
+            return Ok(Some(prefix));
         }
         let key = (
             depth,
@@ -288,24 +329,23 @@ impl WordDom {
                 .collect::<Vec<_>>(),
         );
         if failed.contains(&key) {
-            return None;
+            return Ok(None);
         }
         let bit = 1u32 << (depth - 1);
-        let found = self
-            .search(prefix, depth - 1, relevant, failed)
-            .or_else(|| {
-                if relevant & bit != 0 {
-                    self.search(prefix | bit, depth - 1, relevant, failed)
-                } else {
-                    None
-                }
-            });
+        let mut found = self.search(prefix, depth - 1, relevant, failed, steps)?;
+        if found.is_none() && relevant & bit != 0 {
+            found = self.search(prefix | bit, depth - 1, relevant, failed, steps)?;
+        }
         if found.is_none() {
             failed.insert(key);
         }
-        found
+        Ok(found)
     }
 }
+
+/// The steps [`WordDom::solve_within`] was given ran out before it had an answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutOfSteps;
 
 /// A subproblem of [`WordDom::search`]: the depth and each constraint's window.
 type Subproblem = (u32, Vec<Vec<(u32, u32)>>);
@@ -376,6 +416,13 @@ mod tests {
                 d.constrain(m, &set);
             }
             let got = d.solve();
+            let mut steps = 40;
+            if let Ok(answer) = d.solve_within(&mut steps) {
+                assert_eq!(answer, got, "{d:?}");
+            }
+            if d.constraints().len() > 1 {
+                assert_eq!(d.solve_within(&mut 0), Err(OutOfSteps), "{d:?}");
+            }
             let cands = (0u32..16).flat_map(|x| [x, x | 0x8000_0000]);
             let want = cands.filter(|&x| d.contains(x)).min();
             match (got, want) {
@@ -403,5 +450,10 @@ mod tests {
             IntervalSet::of_values([3, 1, 2, 7]).intervals(),
             &[(1, 3), (7, 7)]
         );
+        let u = s.union(&IntervalSet::of_values([5, 11, u32::MAX]));
+        assert_eq!(u.intervals(), &[(3, 9), (11, 11), (u32::MAX, u32::MAX)]);
+        assert_eq!(u.union(&u.complement()), IntervalSet::full());
+        assert!(u.meets(&IntervalSet::range(10, 11)) && !u.meets(&IntervalSet::range(12, 20)));
+        assert!(!u.meets(&IntervalSet::empty()));
     }
 }
