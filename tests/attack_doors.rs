@@ -303,3 +303,32 @@ fn uid_bits_above_16_do_not_dodge_a_legacy_setuid_rule() {
     );
     sweep(&c);
 }
+
+/// A parameter sysgate has no hand-written signature for takes the kernel's declared type:
+/// `dup2`'s `newfd` is an `unsigned int`, so natively junk above bit 31 does not dodge
+/// `newfd == 100` (the kernel reads 100). oldfd -1: an allowed call fails with EBADF.
+#[test]
+fn int_parameters_ignore_the_upper_half_of_the_register() {
+    const DUP2: u64 = 33;
+    // By name on the 64-bit ABIs; by position on all (i386 has no names for it).
+    for text in [
+        "default allow\narch x86_64 x32\ndeny dup2 if newfd == 100\n",
+        "default allow\narch x86_64 i386 x32\ndeny dup2 if arg1 == 100\n",
+    ] {
+        let c = compile(text);
+        for newfd in [100, (1 << 32) | 100, 0xffff_ffff_0000_0064] {
+            let args = [u64::MAX, newfd, 0, 0, 0, 0];
+            check(&c, Door::Native, DUP2, args, DENY, Real::Ret(-EBADF));
+        }
+        let other = [u64::MAX, (1 << 32) | 101, 0, 0, 0, 0];
+        check(
+            &c,
+            Door::Native,
+            DUP2,
+            other,
+            Action::Allow,
+            Real::Ret(-EBADF),
+        );
+        sweep(&c);
+    }
+}

@@ -54,6 +54,14 @@ fn every_kind_of_mistake_is_located_and_writes_nothing() {
             "did you mean 'domain'?",
         ),
         (
+            "default allow\narch x86_64 i386\ndeny dup2 if newfd == 1\n",
+            3,
+            14,
+            "newfd",
+            "sysgate knows the parameter names of 'dup2' on 64-bit ABIs, not on i386",
+            "by position, 'arg1'",
+        ),
+        (
             "deny socket if domain == AF_ALGG\n",
             1,
             26,

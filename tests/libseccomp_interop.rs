@@ -874,21 +874,23 @@ const EPERM: u32 = ret::ERRNO | 1;
 
 /// Difference (b), documented: on x32 libseccomp compares only the low 32 bits of an
 /// argument (it treats x32 as a 32-bit ABI), sysgate compares all 64 (x32 registers are
-/// 64-bit and most x32 syscalls are the 64-bit implementations). With `arg0 == 5` and
-/// arg0 = 0xffffffff00000005, libseccomp applies the rule and sysgate does not.
+/// 64-bit and most x32 syscalls are the 64-bit implementations). With `offset == 5` on
+/// lseek and an offset of 0xffffffff00000005, libseccomp applies the rule and sysgate does not.
 #[test]
 fn x32_high_word_difference() {
     let spec = Spec {
         default: Act::Allow,
         arches: vec![Arch::X32],
-        rules: vec![r(Act::Errno(1), "lseek", &[c(0, Op::Eq, 5)])],
+        // lseek's offset: an off_t, 64 bits on x32's 64-bit implementation.
+        rules: vec![r(Act::Errno(1), "lseek", &[c(1, Op::Eq, 5)])],
     };
     let nr = Arch::X32.syscall_nr("lseek").unwrap();
+    let args = |offset: u64| [3, offset, 0, 0, 0, 0];
     documented(
         &spec,
         &[
-            expect(nr, 5, EPERM, EPERM),
-            expect(nr, 0xffff_ffff_0000_0005, ret::ALLOW, EPERM),
+            expect_args(nr, args(5), EPERM, EPERM),
+            expect_args(nr, args(0xffff_ffff_0000_0005), ret::ALLOW, EPERM),
         ],
     );
 }

@@ -21,7 +21,7 @@ mod tables;
 
 pub use constants::{constant, constant_names, errno, errno_name};
 pub use multiplex::{multiplexed, multiplexed_calls, Multiplexed, Multiplexer};
-pub use params::{param_by_name, params, Param, ParamError};
+pub use params::{kernel_param_index, param_by_name, params, Param, ParamError};
 
 use serde::Serialize;
 use std::fmt;

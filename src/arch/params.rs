@@ -89,6 +89,64 @@ enum Ty {
 }
 use Ty::{I, L, M, U};
 
+/// The parameters of every native x86_64 syscall as the kernel declares them (its syscall
+/// tracepoints; `kernel_params.sh` writes the file): the signature of a syscall
+/// [`SIGNATURES`] does not list, so that `argN` and the kernel's parameter names are
+/// compared at the width the kernel reads (`dup2`'s `newfd` is an `unsigned int`: 32 bits,
+/// whatever is above it in the register). Used on the ABIs whose syscalls are those very
+/// definitions: x86_64, x32's common entries, and the generic tables of aarch64, riscv64
+/// and loongarch64. Not on i386 and arm, where 64-bit values take two registers and some
+/// names are older calls (i386 `select` is `old_select`), nor on s390x and ppc64le, whose
+/// tables have their own wrappers; there `argN` keeps the register's width.
+const KERNEL_PARAMS: &str = include_str!("kernel_params.tsv");
+
+/// The width class of a C type from [`KERNEL_PARAMS`], `None` for one this table does not
+/// classify (the signature is then not used).
+fn kernel_ty(c_type: &str) -> Option<Ty> {
+    if c_type.contains('*') {
+        return Some(L);
+    }
+    let t = c_type.strip_prefix("const ").unwrap_or(c_type);
+    if t.starts_with("enum ") {
+        return Some(I);
+    }
+    match t {
+        "umode_t" => Some(M),
+        "int" | "unsigned int" | "unsigned" | "u32" | "__u32" | "__s32" | "pid_t" | "uid_t"
+        | "gid_t" | "clockid_t" | "timer_t" | "mqd_t" | "key_t" | "key_serial_t" | "qid_t"
+        | "rwf_t" => Some(I),
+        "long" | "unsigned long" | "size_t" | "loff_t" | "off_t" | "aio_context_t" | "u64"
+        | "__u64" | "cap_user_header_t" | "cap_user_data_t" => Some(L),
+        _ => None,
+    }
+}
+
+/// [`KERNEL_PARAMS`] read once: syscall name → its parameters (a syscall with a type
+/// [`kernel_ty`] does not classify is left out).
+fn kernel_signatures() -> &'static std::collections::HashMap<&'static str, Vec<(&'static str, Ty)>>
+{
+    static TABLE: std::sync::OnceLock<
+        std::collections::HashMap<&'static str, Vec<(&'static str, Ty)>>,
+    > = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        KERNEL_PARAMS
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+            .filter_map(|l| {
+                let mut fields = l.split('\t');
+                let name = fields.next()?;
+                let params = fields
+                    .map(|f| {
+                        let (ty, param) = f.rsplit_once(' ')?;
+                        Some((param, kernel_ty(ty.trim_end())?))
+                    })
+                    .collect::<Option<Vec<_>>>()?;
+                Some((name, params))
+            })
+            .collect()
+    })
+}
+
 /// Calls whose ids are 16 bits wide on ABIs that also have a `…32` variant (i386 and arm:
 /// `setuid` is the kernel's `setuid16`, `setuid32` takes a full `uid_t`). The kernel
 /// truncates the register to 16 bits, so a rule on `uid` must compare only those: bit 16
@@ -483,11 +541,18 @@ pub fn params(arch: Arch, syscall: &str) -> Option<Vec<Param>> {
             | Arch::Ppc64le
             | Arch::Loongarch64 => CLONE_BACKWARDS,
         }
+    } else if let Some((_, sig)) = SIGNATURES
+        .iter()
+        .find(|(names, _)| names.contains(&syscall))
+    {
+        sig
     } else {
-        SIGNATURES
-            .iter()
-            .find(|(names, _)| names.contains(&syscall))
-            .map(|(_, sig)| *sig)?
+        match arch {
+            Arch::X86_64 | Arch::X32 | Arch::Aarch64 | Arch::Riscv64 | Arch::Loongarch64 => {
+                kernel_signatures().get(syscall)?.as_slice()
+            }
+            Arch::I386 | Arch::Arm | Arch::S390x | Arch::Ppc64le => return None,
+        }
     };
     // s390's ipc (sys_s390_ipc) takes five arguments: there is no `fifth`.
     let sig = if arch == Arch::S390x && syscall == "ipc" {
@@ -518,6 +583,13 @@ pub fn params(arch: Arch, syscall: &str) -> Option<Vec<Param>> {
     )
 }
 
+/// The position of parameter `name` of `syscall` as the kernel declares it for x86_64
+/// (see [`KERNEL_PARAMS`]), whether or not `params` uses that declaration on a given ABI.
+pub fn kernel_param_index(syscall: &str, name: &str) -> Option<u8> {
+    let sig = kernel_signatures().get(syscall)?;
+    sig.iter().position(|(n, _)| *n == name).map(|i| i as u8)
+}
+
 /// Looks up one parameter by name.
 pub fn param_by_name(arch: Arch, syscall: &str, name: &str) -> Result<Param, ParamError> {
     match params(arch, syscall) {
@@ -542,6 +614,75 @@ mod tests {
 
     fn p(arch: Arch, sc: &str, name: &str) -> Param {
         param_by_name(arch, sc, name).unwrap_or_else(|e| panic!("{arch} {sc} {name}: {e:?}"))
+    }
+
+    #[test]
+    fn every_kernel_signature_is_read() {
+        let lines = KERNEL_PARAMS
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty());
+        for l in lines {
+            let name = l.split('\t').next().unwrap();
+            assert!(
+                kernel_signatures().contains_key(name),
+                "a type of {l:?} is not classified"
+            );
+        }
+        assert!(kernel_signatures().len() > 300);
+    }
+
+    /// The hand-written signatures against the kernel's own declarations: the same widths,
+    /// but for the cases where sysgate knows better than the declared type.
+    #[test]
+    fn hand_written_widths_agree_with_the_kernel() {
+        // (syscall, parameter): why the width differs from the declared type.
+        let known: &[(&str, &str)] = &[
+            // `unsigned long clone_flags`, of which sys_clone uses lower_32_bits.
+            ("clone", "flags"),
+        ];
+        let mut compared = 0;
+        for (names, sig) in SIGNATURES {
+            for name in *names {
+                let Some(kernel) = kernel_signatures().get(name) else {
+                    continue;
+                };
+                let Some(ours) = params(Arch::X86_64, name) else {
+                    continue;
+                };
+                for (o, (kname, kty)) in ours.iter().zip(kernel) {
+                    let want = match kty {
+                        M => 16,
+                        I | U => 32,
+                        L => 64,
+                    };
+                    if o.bits != want && !known.contains(&(name, o.name)) {
+                        panic!(
+                            "{name} {} ({kname} in the kernel): {} bits, kernel {want}",
+                            o.name, o.bits
+                        );
+                    }
+                    compared += 1;
+                }
+                let _ = sig;
+            }
+        }
+        assert!(compared > 100, "{compared}");
+    }
+
+    #[test]
+    fn syscalls_without_a_hand_signature_take_the_kernels() {
+        // `unsigned int newfd`: 32 bits, so `newfd == 1` holds for 0x1_0000_0001 too.
+        let newfd = p(Arch::X86_64, "dup2", "newfd");
+        assert_eq!((newfd.index, newfd.bits), (1, 32));
+        assert_eq!(p(Arch::Aarch64, "dup3", "flags").bits, 32);
+        assert_eq!(p(Arch::X86_64, "lseek", "offset").bits, 64);
+        assert_eq!(p(Arch::X32, "lseek", "whence").bits, 32);
+        // Not on the ABIs whose tables differ from these definitions.
+        for arch in [Arch::I386, Arch::Arm, Arch::S390x, Arch::Ppc64le] {
+            assert!(params(arch, "dup2").is_none(), "{arch}");
+        }
+        // i386 `select` is old_select (one pointer): no x86_64 names there.
+        assert!(params(Arch::I386, "select").is_none());
     }
 
     #[test]
@@ -644,8 +785,12 @@ mod tests {
     #[test]
     fn errors() {
         assert_eq!(
-            param_by_name(Arch::X86_64, "getpid", "x"),
+            param_by_name(Arch::I386, "getpid", "x"),
             Err(ParamError::NoSignature)
+        );
+        assert_eq!(
+            param_by_name(Arch::X86_64, "getpid", "x"),
+            Err(ParamError::NoSuchParam { known: vec![] })
         );
         // open does not exist on aarch64.
         assert_eq!(

@@ -689,15 +689,29 @@ impl RuleResolver<'_> {
             match arch::param_by_name(arch, syscall, name) {
                 Ok(p) => (p.index, p.bits),
                 Err(ParamError::NoSignature) => {
-                    self.warn_once(
-                        ri,
-                        Diagnostic::error(
+                    // Names the kernel declares but sysgate uses only on the ABIs whose
+                    // syscalls are those definitions: say where, and the position to use.
+                    let d = match arch::kernel_param_index(syscall, name) {
+                        Some(i) => Diagnostic::error(
+                            &r.src,
+                            op.arg.span,
+                            format!(
+                                "sysgate knows the parameter names of '{syscall}' on 64-bit \
+                                 ABIs, not on {arch}"
+                            ),
+                        )
+                        .with_hint(format!(
+                            "refer to it by position, 'arg{i}', which every ABI reads at its \
+                             width, or target only 64-bit ABIs"
+                        )),
+                        None => Diagnostic::error(
                             &r.src,
                             op.arg.span,
                             format!("sysgate does not know the parameter names of '{syscall}'"),
                         )
                         .with_hint("refer to the argument by position: arg0 … arg5"),
-                    );
+                    };
+                    self.warn_once(ri, d);
                     return None;
                 }
                 Err(ParamError::NoSuchParam { known }) => {
@@ -978,7 +992,7 @@ mod tests {
              deny read if fd == 1 && fd == 2\n\
              deny read if fd > 5 && fd < 7\n\
              deny write if (count & 0x3) == 0x4 || !(fd >= 0)\n\
-             deny {dup dup2} if arg1 > 0xffffffff\n\
+             deny lseek if arg1 > 0xffffffff\n\
              deny close if fd in {1, 2} && fd not in {1, 2}\n",
         );
         let never = |line: u32, what: &str| {
@@ -996,13 +1010,13 @@ mod tests {
         assert!(never(7, "'close' on x86_64 and i386"), "{w:?}");
         // Satisfiable (fd 6): nothing.
         assert!(!w.iter().any(|(l, ..)| *l == 4), "{w:?}");
-        // Without a signature, arg1 is as wide as a register: 64 bits on x86_64, 32 on
-        // i386. The rule matches on x86_64; on i386 the condition, underlined, cannot hold.
+        // lseek's offset is an off_t: 64 bits on x86_64, 32 on i386. The rule matches on
+        // x86_64; on i386 the condition, underlined, cannot hold.
         assert!(
             w.contains(&(
                 6,
-                20,
-                "this condition can never hold for 'dup' and 'dup2' on i386".to_string(),
+                15,
+                "this condition can never hold for 'lseek' on i386".to_string(),
                 "there the rule never applies; parameter widths and constants differ between syscalls and architectures".to_string()
             )),
             "{w:?}"

@@ -476,16 +476,17 @@ fn loads(prog: &crate::compile::Program, nr: u32, args: [u64; 6]) -> (Vec<u32>, 
 
 #[test]
 fn a_low_word_waits_for_its_high_word_in_a_range() {
-    // The first rule tests only the low word of arg0; the second a 64-bit range, which
+    // The first rule tests only the low word of arg1 (lseek's 64-bit offset); the second a
+    // 64-bit range, which
     // reads as one comparison only high word first (what the decompiler writes back).
     let prog =
-        x86_64("default allow\nerrno 1 lseek if arg0 & 1\nerrno 2 lseek if arg0 > 0x100000000\n");
+        x86_64("default allow\nerrno 1 lseek if arg1 & 1\nerrno 2 lseek if arg1 > 0x100000000\n");
     let nr = Arch::X86_64.syscall_nr("lseek").unwrap();
-    let (words, ret) = loads(&prog, nr, [2 << 32, 0, 0, 0, 0, 0]);
+    let (words, ret) = loads(&prog, nr, [0, 2 << 32, 0, 0, 0, 0]);
     assert_eq!(ret, crate::bpf::ret::ERRNO | 2);
     assert_eq!(
         words,
-        vec![20, 16],
+        vec![28, 24],
         "high word first, then the low word, once each"
     );
 }
