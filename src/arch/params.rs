@@ -584,7 +584,8 @@ pub fn params(arch: Arch, syscall: &str) -> Option<Vec<Param>> {
 }
 
 /// The position of parameter `name` of `syscall` as the kernel declares it for x86_64
-/// (see [`KERNEL_PARAMS`]), whether or not `params` uses that declaration on a given ABI.
+/// (`src/arch/kernel_params.tsv`), whether or not [`params`] uses that declaration on a
+/// given ABI.
 pub fn kernel_param_index(syscall: &str, name: &str) -> Option<u8> {
     let sig = kernel_signatures().get(syscall)?;
     sig.iter().position(|(n, _)| *n == name).map(|i| i as u8)
