@@ -391,8 +391,9 @@ impl Builder<'_> {
     /// Why halves: substituting each class's value into all the rules costs the rules' size
     /// per class, quadratic in a value set's size. Halving the range first drops, at each
     /// step, the tests that are constant on the half (`x == k` for a `k` outside it), so
-    /// each test is looked at in a logarithmic number of steps; a class's rules come out the
-    /// same as substituting its value at once.
+    /// each test is looked at in a logarithmic number of steps. A class's rules come out as
+    /// substituting its value at once makes them (the operands' order aside, where a literal
+    /// absorbed at one step what a later one would have reduced to it).
     fn split(
         &mut self,
         r: &Rules,
