@@ -14,8 +14,10 @@
 //!   ([`WordTest::implies`]).
 //!
 //! Every sub-decision is built once (memoised on its simplified rules), and the dag's
-//! hash-consing shares what is equal anyway. Both the nodes created and the formula work are
-//! budgeted; past either, [`decision`] gives up and the caller falls back.
+//! hash-consing shares what is equal anyway. Both the nodes created and the formula work
+//! (nodes visited: [`WORK_BUDGET`]) are budgeted; past either, [`decision`] gives up and the
+//! caller falls back. The work of every step counts, the word choice's included, so that
+//! the budget bounds the time spent (about 0.1 s on a current machine).
 
 use super::word::{formula, Formula, Pred, WordTest};
 use super::{arg_offsets, dispatch};
@@ -25,13 +27,20 @@ use crate::compile::dag::{Dag, NodeId};
 use crate::compile::weights::ArgValues;
 use crate::ir::Decision;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-/// Formula nodes visited at most, keeping compile time in check: a value set of n values
-/// on one argument costs about 2n² (so sets up to about 2800 values are diagrams; larger
-/// ones fall back to the sequential translation, which searches 32-bit sets too).
-const WORK_BUDGET: usize = 1 << 24;
+/// Formula nodes visited at most, keeping compile time in check (about 0.1 s). A value set
+/// of n values on one argument costs about n·log n (so sets of up to about 20,000 values of
+/// a 32-bit parameter, 10,000 of a 64-bit one, are diagrams; larger ones fall back to the
+/// sequential translation, which searches 32-bit sets too). Shapes whose diagram grows
+/// exponentially (alternatives testing bits of two words each) reach it in about as long.
+pub(super) const WORK_BUDGET: usize = 1 << 20;
+
+/// A node [`Formula::decide`] looks at costs about this many times less than one
+/// [`Formula::substitute`] looks at (it allocates nothing); so it is charged that much less.
+const DECIDE_DISCOUNT: usize = 8;
 
 /// What remains to be decided: rules in order (condition, `ret` value), then `otherwise`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -41,12 +50,13 @@ struct Rules {
 }
 
 impl Rules {
-    /// Applies `known` to every condition, then simplifies.
-    fn substitute(&self, known: &impl Fn(&Pred) -> Option<bool>) -> Rules {
+    /// Applies `known` to every condition, then simplifies; adds the formula nodes looked
+    /// at to `visited`.
+    fn substitute(&self, known: &impl Fn(&Pred) -> Option<bool>, visited: &mut usize) -> Rules {
         let rules = self
             .rules
             .iter()
-            .map(|(f, a)| match f.substitute(known) {
+            .map(|(f, a)| match f.substitute(known, visited) {
                 Some(g) => (Rc::new(g), *a),
                 None => (f.clone(), *a),
             })
@@ -55,6 +65,26 @@ impl Rules {
             rules,
             otherwise: self.otherwise,
         })
+    }
+
+    /// Whether no rule is left once `known` is applied (what [`Rules::substitute`] would
+    /// find, without building the rules left); adds the formula nodes looked at to `visited`.
+    fn decided(&self, known: &impl Fn(&Pred) -> Option<bool>, visited: &mut usize) -> bool {
+        // As `simplify`: false rules go, a true one ends the list and becomes `otherwise`,
+        // and the undecided ones before it must all end like it to be dropped from the end.
+        let mut otherwise = self.otherwise;
+        let mut open: Vec<u32> = Vec::new();
+        for (f, a) in &self.rules {
+            match f.decide(known, visited) {
+                Some(false) => {}
+                Some(true) => {
+                    otherwise = *a;
+                    break;
+                }
+                None => open.push(*a),
+            }
+        }
+        open.iter().all(|&a| a == otherwise)
     }
 }
 
@@ -86,6 +116,17 @@ pub fn decision(
     node_budget: usize,
     values: &ArgValues,
 ) -> Option<NodeId> {
+    counted(dag, arch, d, node_budget, values).0
+}
+
+/// [`decision`], and the work it took (formula nodes, as [`WORK_BUDGET`] counts them).
+pub(super) fn counted(
+    dag: &mut Dag,
+    arch: Arch,
+    d: &Decision,
+    node_budget: usize,
+    values: &ArgValues,
+) -> (Option<NodeId>, usize) {
     let rules = Rules {
         rules: d
             .rules
@@ -100,10 +141,12 @@ pub fn decision(
         dag,
         memo: HashMap::default(),
         node_limit: start.saturating_add(node_budget),
-        work_left: WORK_BUDGET,
+        work_left: Cell::new(WORK_BUDGET),
+        overspent: Cell::new(false),
         hot: word_shares(arch, values),
     };
-    b.build(simplify(rules))
+    let node = b.build(simplify(rules));
+    (node, WORK_BUDGET - b.work_left.get())
 }
 
 /// The word to branch on: of those the first rule tests, the one with the fewest distinct
@@ -123,13 +166,16 @@ fn word(arch: Arch, r: &Rules, preds: &[&Pred], escape: impl Fn(u32) -> f64) -> 
         tests.entry(p.off).or_default().insert(p.test);
     }
     let words = |off: u32| arg_offsets(arch, ((off - 16) / 8) as u8);
+    // The words compared with `>` (once each: a word can have thousands of tests).
+    let ranged: HashSet<u32> = tests
+        .iter()
+        .filter(|(_, t)| t.iter().any(|t| matches!(t, WordTest::Gt(_))))
+        .map(|(&off, _)| off)
+        .collect();
     // The high word a low word waits for: one compared with `>`.
     let waits_for = |off: u32| {
         let (lo, hi) = words(off);
-        let ranged = tests
-            .get(&hi)
-            .is_some_and(|t| t.iter().any(|t| matches!(t, WordTest::Gt(_))));
-        (off == lo && ranged).then_some(hi)
+        (off == lo && ranged.contains(&hi)).then_some(hi)
     };
     // A guard: a high word whose every remaining test is `==` one value (0, mostly). Only
     // the calls a low word lets through need it, so it goes last.
@@ -143,13 +189,13 @@ fn word(arch: Arch, r: &Rules, preds: &[&Pred], escape: impl Fn(u32) -> f64) -> 
     let mut first: Vec<&Pred> = Vec::new();
     r.rules.first()?.0.preds(&mut first);
     let key = |off: u32| (guard(off), tests.get(&off).map_or(0, HashSet::len));
-    // `min_by` keeps the first of equal keys.
-    let mut candidates: Vec<u32> = first
+    // `min_by` keeps the first of equal keys. Each word once, where it first appears.
+    let mut seen: HashSet<u32> = HashSet::default();
+    let candidates: Vec<u32> = first
         .iter()
         .map(|p| p.off)
-        .filter(|&off| waits_for(off).is_none())
+        .filter(|&off| waits_for(off).is_none() && seen.insert(off))
         .collect();
-    candidates.dedup();
     let several = candidates.len() > 1;
     let best = candidates
         .into_iter()
@@ -199,10 +245,35 @@ struct Builder<'a> {
     memo: HashMap<Rules, NodeId>,
     /// `dag.len()` may not exceed this.
     node_limit: usize,
-    work_left: usize,
+    /// Formula nodes that may still be visited ([`WORK_BUDGET`]); `overspent` once more were
+    /// asked for (a `Cell`: the word choice spends some through a shared borrow).
+    work_left: Cell<usize>,
+    overspent: Cell<bool>,
 }
 
 impl Builder<'_> {
+    /// Takes `n` from the work budget: `None` (and for good) once it is spent.
+    fn spend(&self, n: usize) -> Option<()> {
+        match self.work_left.get().checked_sub(n) {
+            Some(left) if !self.overspent.get() => {
+                self.work_left.set(left);
+                Some(())
+            }
+            _ => {
+                self.overspent.set(true);
+                None
+            }
+        }
+    }
+
+    /// `r.substitute(known)`, its work taken from the budget.
+    fn substitute(&self, r: &Rules, known: &impl Fn(&Pred) -> Option<bool>) -> Option<Rules> {
+        let mut visited = 0;
+        let out = r.substitute(known, &mut visited);
+        self.spend(visited)?;
+        Some(out)
+    }
+
     /// `r` is simplified.
     fn build(&mut self, r: Rules) -> Option<NodeId> {
         if r.rules.is_empty() {
@@ -211,25 +282,26 @@ impl Builder<'_> {
         if let Some(&n) = self.memo.get(&r) {
             return Some(n);
         }
+        // Hashing, comparing and walking the rules once each.
         let work: usize = r.rules.iter().map(|(f, _)| f.size()).sum();
-        self.work_left = self.work_left.checked_sub(work)?;
+        self.spend(work)?;
         let mut preds: Vec<&Pred> = Vec::new();
         for (f, _) in &r.rules {
             f.preds(&mut preds);
         }
         let escape = |off: u32| self.escape(&r, off);
         let off = word(self.arch, &r, &preds, escape)?;
+        if self.overspent.get() {
+            return None;
+        }
         let on_word: Vec<WordTest> = preds
             .iter()
             .filter(|p| p.off == off)
             .map(|p| p.test)
             .collect();
         let node = match on_word.iter().find(|t| !t.is_interval()) {
-            Some(&t) => {
-                self.work_left = self.work_left.checked_sub(2 * work)?;
-                self.expand(&r, off, t)?
-            }
-            None => self.classes(&r, off, &on_word, work)?,
+            Some(&t) => self.expand(&r, off, t)?,
+            None => self.classes(&r, off, &on_word)?,
         };
         if self.dag.len() > self.node_limit {
             return None;
@@ -250,7 +322,10 @@ impl Builder<'_> {
             .take(8)
             .filter(|&&(v, _)| {
                 let known = |p: &Pred| (p.off == off).then(|| p.test.holds(v));
-                r.substitute(&known).rules.is_empty()
+                let mut visited = 0;
+                let rest = r.decided(&known, &mut visited);
+                // Out of budget, no value escapes; `build` then gives up.
+                self.spend(visited.div_ceil(DECIDE_DISCOUNT)).is_some() && rest
             })
             .map(|&(_, share)| share)
             .sum()
@@ -259,7 +334,7 @@ impl Builder<'_> {
     /// Shannon expansion on the mask test `t` of the word at `off`.
     fn expand(&mut self, r: &Rules, off: u32, t: WordTest) -> Option<NodeId> {
         let branch = |b: bool| {
-            r.substitute(&|p: &Pred| {
+            self.substitute(r, &|p: &Pred| {
                 if p.off == off {
                     t.implies(b, p.test)
                 } else {
@@ -267,8 +342,9 @@ impl Builder<'_> {
                 }
             })
         };
-        let yes = self.build(branch(true))?;
-        let no = self.build(branch(false))?;
+        let (yes, no) = (branch(true)?, branch(false)?);
+        let yes = self.build(yes)?;
+        let no = self.build(no)?;
         if yes == no {
             return Some(yes);
         }
@@ -284,9 +360,8 @@ impl Builder<'_> {
         Some(dag.load(off, test))
     }
 
-    /// The word's range cut into the classes on which every test in `tests` is constant;
-    /// substituting into `r` costs `work` per class.
-    fn classes(&mut self, r: &Rules, off: u32, tests: &[WordTest], work: usize) -> Option<NodeId> {
+    /// The word's range cut into the classes on which every test in `tests` is constant.
+    fn classes(&mut self, r: &Rules, off: u32, tests: &[WordTest]) -> Option<NodeId> {
         let mut starts = vec![0u32];
         for t in tests {
             match *t {
@@ -297,15 +372,8 @@ impl Builder<'_> {
         }
         starts.sort_unstable();
         starts.dedup();
-        self.work_left = self.work_left.checked_sub(work * starts.len())?;
         let mut segs: Vec<(u32, NodeId)> = Vec::new();
-        for s in starts {
-            let known = |p: &Pred| (p.off == off).then(|| p.test.holds(s));
-            let n = self.build(r.substitute(&known))?;
-            if segs.last().map(|l| l.1) != Some(n) {
-                segs.push((s, n));
-            }
-        }
+        self.split(r, off, &starts, u32::MAX, &mut segs)?;
         if segs.len() == 1 {
             return Some(segs[0].1);
         }
@@ -314,5 +382,48 @@ impl Builder<'_> {
             None => dispatch::segments(self.dag, &segs),
         };
         Some(self.dag.load(off, d))
+    }
+
+    /// Builds the classes `starts` (the last one ending at `hi`) in order, appending each
+    /// to `segs` unless it ends in the node its left neighbour does. `r` has the word at `off`
+    /// in `starts[0] ..= hi` substituted.
+    ///
+    /// Why halves: substituting each class's value into all the rules costs the rules' size
+    /// per class, quadratic in a value set's size. Halving the range first drops, at each
+    /// step, the tests that are constant on the half (`x == k` for a `k` outside it), so
+    /// each test is looked at in a logarithmic number of steps. A class's rules come out as
+    /// substituting its value at once makes them (the operands' order aside, where a literal
+    /// absorbed at one step what a later one would have reduced to it).
+    fn split(
+        &mut self,
+        r: &Rules,
+        off: u32,
+        starts: &[u32],
+        hi: u32,
+        segs: &mut Vec<(u32, NodeId)>,
+    ) -> Option<()> {
+        let lo = starts[0];
+        // Tests on the word left undecided (an overcount: some go with their junction).
+        let open = Cell::new(0usize);
+        let known = |p: &Pred| {
+            if p.off != off {
+                return None;
+            }
+            let v = p.test.on_interval(lo, hi);
+            open.set(open.get() + usize::from(v.is_none()));
+            v
+        };
+        let r = self.substitute(r, &known)?;
+        // With no test of the word left, every class here has these rules.
+        if starts.len() == 1 || open.get() == 0 {
+            let n = self.build(r)?;
+            if segs.last().map(|l| l.1) != Some(n) {
+                segs.push((lo, n));
+            }
+            return Some(());
+        }
+        let mid = starts.len() / 2;
+        self.split(&r, off, &starts[..mid], starts[mid] - 1, segs)?;
+        self.split(&r, off, &starts[mid..], hi, segs)
     }
 }

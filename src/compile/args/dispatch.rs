@@ -12,6 +12,7 @@
 
 use crate::bpf::insn::{BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JSET};
 use crate::compile::dag::{Dag, Node, NodeId};
+use rustc_hash::FxHashMap as HashMap;
 
 /// How many comparisons a weighted dispatch's longest path may exceed the unweighted one's:
 /// the price of a hot value's `jeq`, paid only by the rare values, kept small because
@@ -219,9 +220,16 @@ fn background(segs: &[(u32, NodeId)], single: &impl Fn(usize) -> bool) -> Option
     let mut wide = (0..segs.len()).filter(|&i| !single(i)).map(|i| segs[i].1);
     match wide.next() {
         Some(bg) => wide.all(|n| n == bg).then_some(bg),
-        None => segs
-            .iter()
-            .map(|s| s.1)
-            .max_by_key(|&n| (segs.iter().filter(|s| s.1 == n).count(), usize::MAX - n)),
+        None => {
+            // Counted once each: a search over thousands of single values asks at every step.
+            let mut count: HashMap<NodeId, usize> = HashMap::default();
+            for s in segs {
+                *count.entry(s.1).or_default() += 1;
+            }
+            count
+                .into_iter()
+                .max_by_key(|&(n, c)| (c, usize::MAX - n))
+                .map(|(n, _)| n)
+        }
     }
 }

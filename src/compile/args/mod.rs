@@ -15,7 +15,8 @@
 //!
 //! A diagram can grow exponentially where rules test many words independently. So the
 //! plain translation (`sequential`) is built too; it is used when the diagram exceeds a
-//! budget of 4 × the sequential program's length + 256 new nodes, and also when, emitted on
+//! budget of 4 × the sequential program's length + 256 new nodes, or its construction a
+//! fixed amount of work (which bounds the compile time), and also when, emitted on
 //! its own, the sequential program is strictly shorter and its longest path is no longer
 //! than the diagram's (what the filter pays per call is bounded by the longest path; size
 //! only counts against the 4096-instruction limit). That choice is made between unweighted

@@ -1,7 +1,8 @@
 //! The straightforward translation: each rule, and each alternative of a rule, tested in
 //! order, every atom with its own loads and comparisons (large 32-bit value sets excepted:
-//! they are gathered and searched). Small, but it re-tests words the diagram would test
-//! once; [`super::decision`] keeps it where it is no worse.
+//! they are gathered and searched, `x != a && x != b && …` as well as `x == a || x == b ||
+//! …`). Small, but it re-tests words the diagram would test once; [`super::decision`] keeps
+//! it where it is no worse.
 
 use super::{arg_offsets, dispatch};
 use crate::arch::Arch;
@@ -25,36 +26,67 @@ fn cond(dag: &mut Dag, arch: Arch, c: &Cond, t: NodeId, f: NodeId) -> NodeId {
         Cond::True => t,
         Cond::False => f,
         Cond::Not(c) => cond(dag, arch, c, f, t),
-        Cond::And(v) => v
-            .iter()
-            .rev()
-            .fold(t, |next, c| cond(dag, arch, c, next, f)),
-        Cond::Or(v) => or(dag, arch, v, t, f),
+        Cond::Or(_) => {
+            let mut alts = Vec::new();
+            alternatives(c, false, &mut alts);
+            or(dag, arch, &alts, t, f)
+        }
+        // `c1 && c2 && …` is `!(!c1 || !c2 || …)`: `fd != 0 && fd != 1 && …` is the value set
+        // `fd in {0, 1, …}` with the exits swapped, and searched like one. Tested in the same
+        // order, each `ci` continuing at the next one or at `f`, as the conjunction reads.
+        Cond::And(_) => {
+            let mut alts = Vec::new();
+            alternatives(c, true, &mut alts);
+            or(dag, arch, &alts, f, t)
+        }
         Cond::Atom(a) => atom(dag, arch, a, t, f),
     }
 }
 
-/// `c1 || c2 || …`, tried in order. Large value sets (`x in {…}`: many `==` on the same
-/// argument) are gathered at the place of their first member and binary-searched.
-fn or(dag: &mut Dag, arch: Arch, v: &[Cond], t: NodeId, f: NodeId) -> NodeId {
+/// `c`, negated when `neg`, as alternatives that hold when one of them does, in order: each
+/// a condition and whether it is negated. An `or` is its operands' alternatives, a negated
+/// `and` its operands' negations' (De Morgan), a negation flips `neg`.
+fn alternatives<'a>(c: &'a Cond, neg: bool, out: &mut Vec<(&'a Cond, bool)>) {
+    match (c, neg) {
+        (Cond::Not(inner), _) => alternatives(inner, !neg, out),
+        (Cond::Or(v), false) | (Cond::And(v), true) => {
+            v.iter().for_each(|c| alternatives(c, neg, out));
+        }
+        _ => out.push((c, neg)),
+    }
+}
+
+/// One alternative: continues at `t` when it holds.
+fn alternative(dag: &mut Dag, arch: Arch, alt: (&Cond, bool), t: NodeId, f: NodeId) -> NodeId {
+    match alt {
+        (c, false) => cond(dag, arch, c, t, f),
+        (c, true) => cond(dag, arch, c, f, t),
+    }
+}
+
+/// Alternatives tried in order (see [`alternatives`]). Large value sets (`x in {…}`: many
+/// `==` on the same argument) are gathered at the place of their first member and
+/// binary-searched.
+fn or(dag: &mut Dag, arch: Arch, v: &[(&Cond, bool)], t: NodeId, f: NodeId) -> NodeId {
     // 32-bit parameters only for now: a 64-bit set grouped by high word is so much smaller
     // than its chain that tests/data/bad/too_long.policy (a set of 64-bit `addr` values)
     // would compile; that test needs a larger example first.
-    let key = |c: &Cond| match c {
+    let key = |&(c, neg): &(&Cond, bool)| match c {
         Cond::Atom(
             a @ Atom {
                 test: Test::Eq(x),
                 bits: 32,
                 ..
             },
-        ) if a.constant().is_none() => Some(((a.arg, a.bits), *x)),
+        ) if !neg && a.constant().is_none() => Some(((a.arg, a.bits), *x)),
         _ => None,
     };
-    let mut sets: Vec<((u8, u8), Vec<u64>)> = Vec::new();
-    for (k, x) in v.iter().filter_map(key) {
+    // (argument and width, the values, where the first one is)
+    let mut sets: Vec<((u8, u8), Vec<u64>, usize)> = Vec::new();
+    for (i, (k, x)) in v.iter().enumerate().filter_map(|(i, c)| Some((i, key(c)?))) {
         match sets.iter_mut().find(|s| s.0 == k) {
             Some(s) => s.1.push(x),
-            None => sets.push((k, vec![x])),
+            None => sets.push((k, vec![x], i)),
         }
     }
     sets.retain(|s| s.1.len() >= dispatch::SET_SEARCH_MIN);
@@ -62,19 +94,18 @@ fn or(dag: &mut Dag, arch: Arch, v: &[Cond], t: NodeId, f: NodeId) -> NodeId {
         return v
             .iter()
             .rev()
-            .fold(f, |next, c| cond(dag, arch, c, t, next));
+            .fold(f, |next, &alt| alternative(dag, arch, alt, t, next));
     }
     // The alternatives in order, each large set once (at its first member).
     let mut next = f;
     for (i, c) in v.iter().enumerate().rev() {
-        match key(c).and_then(|(k, _)| sets.iter().position(|s| s.0 == k).map(|p| (k, p))) {
-            Some((k, p)) => {
-                let first = v.iter().position(|c| key(c).is_some_and(|(k2, _)| k2 == k));
-                if first == Some(i) {
-                    next = member(dag, arch, sets[p].0 .0, &sets[p].1, t, next);
+        match key(c).and_then(|(k, _)| sets.iter().find(|s| s.0 == k)) {
+            Some(s) => {
+                if s.2 == i {
+                    next = member(dag, arch, s.0 .0, &s.1, t, next);
                 }
             }
-            None => next = cond(dag, arch, c, t, next),
+            None => next = alternative(dag, arch, *c, t, next),
         }
     }
     next

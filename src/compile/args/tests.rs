@@ -538,3 +538,455 @@ fn the_word_that_decides_most_calls_goes_first() {
         assert_eq!(ret, want.ret_value(), "{args:x?}");
     }
 }
+
+/// `name`'s decision on `arch` in the policy `text`, and its number.
+fn decision_of(arch: Arch, text: &str, name: &str) -> (Decision, u32) {
+    let p = Policy::parse("t.policy", &format!("arch {arch}\n{text}")).unwrap();
+    let nr = arch.syscall_nr(name).unwrap();
+    let d = p.resolved.section(arch).unwrap().syscalls[&nr].clone();
+    (d, nr)
+}
+
+/// `(prot == k && flags & b) || …` 300 times over (random `k` below 8, random bits `b`), a
+/// shape that took seconds to compile: once `prot` is dispatched on, a class's rules are
+/// `(h && b1) || (h && b2) || …` (`h`: prot's high word is 0), and deciding `b1` leaves
+/// `h || (h && b2) || …`, which absorption reduces to `h`. Without it the diagram went on
+/// through every remaining bit, each order of outcomes a new sub-decision, until its work
+/// budget ran out (about 8 million nodes unweighted; the value shares' word choice, then not
+/// counted, several times that). Now a small part of the budget, with value shares too.
+#[test]
+fn alternatives_sharing_a_test_take_little_work() {
+    let mut rng = Rng(0xab50_7b11_0000_0300);
+    let terms: Vec<String> = (0..300)
+        .map(|_| {
+            format!(
+                "(prot == {} && flags & {})",
+                rng.below(8),
+                1u64 << rng.below(32)
+            )
+        })
+        .collect();
+    let text = format!("default allow\ndeny mmap if {}\n", terms.join(" || "));
+    let arch = Arch::X86_64;
+    let (d, nr) = decision_of(arch, &text, "mmap");
+    let shares = crate::compile::Weights::builtin(&[arch]).arg_values(arch, nr);
+    assert!(!shares.is_empty(), "the built-in profile has mmap's values");
+    let p = combinations(&mut rng, &probes(&d));
+    for values in [Vec::new(), shares] {
+        let mut dag = Dag::default();
+        let (node, work) = diagram::counted(&mut dag, arch, &d, usize::MAX, &values);
+        let node = node.expect("within the work budget");
+        assert!(work < diagram::WORK_BUDGET / 8, "{work} nodes visited");
+        check(&emit::emit(&dag, node), arch, &d, &p, "diagram");
+        let chosen = decision(&mut dag, arch, &d, &values);
+        assert_eq!(chosen, node, "the diagram is kept");
+    }
+}
+
+/// Alternatives testing one bit of each of two words make a diagram that grows
+/// exponentially: it gives up within its work budget, and the choice is the sequential
+/// translation, which decides right.
+#[test]
+fn an_exponential_diagram_gives_up_within_its_budget() {
+    let mut rng = Rng(0xe4b0_0000_0000_0002);
+    let terms: Vec<String> = (0..300)
+        .map(|_| {
+            format!(
+                "((arg3 & {}) && (arg4 & {}))",
+                1u64 << rng.below(32),
+                1u64 << rng.below(32)
+            )
+        })
+        .collect();
+    let text = format!("default allow\ndeny futex if {}\n", terms.join(" || "));
+    let arch = Arch::X86_64;
+    let (d, _) = decision_of(arch, &text, "futex");
+    let mut dag = Dag::default();
+    let (node, work) = diagram::counted(&mut dag, arch, &d, usize::MAX, &Vec::new());
+    assert_eq!(node, None);
+    assert!(work <= diagram::WORK_BUDGET);
+    let seq = sequential::decision(&mut dag, arch, &d);
+    assert_eq!(decision(&mut dag, arch, &d, &Vec::new()), seq);
+    let p = combinations(&mut rng, &probes(&d));
+    check(&emit::emit(&dag, seq), arch, &d, &p, "sequential");
+}
+
+/// A value set's classes are built by halving the range, each half dropping the tests
+/// constant on it: the work grows as n·log n (it was 2n², 1.8·10⁷ nodes here, over the
+/// budget, so such a set fell back to the sequential translation; a 64-bit one was then a
+/// chain of comparisons).
+#[test]
+fn a_large_value_set_takes_n_log_n_work() {
+    let mut rng = Rng(0x5e7_0000_0001_0000);
+    for bits in [32, 64] {
+        let n = 3000;
+        let mut values: Vec<u64> = (0..n)
+            .map(|_| match bits {
+                32 => rng.next() as u32 as u64,
+                // Few high words, as addresses have.
+                _ => (rng.below(16) as u64) << 32 | rng.next() >> 32,
+            })
+            .collect();
+        let set = Cond::Or(
+            values
+                .iter()
+                .map(|&v| {
+                    Cond::Atom(Atom {
+                        arg: 1,
+                        bits,
+                        test: Test::Eq(v),
+                    })
+                })
+                .collect(),
+        );
+        let d = Decision {
+            rules: vec![CondRule {
+                cond: set,
+                ruling: ruling(Action::Errno(1)),
+            }],
+            otherwise: ruling(Action::Allow),
+        };
+        let mut dag = Dag::default();
+        let (node, work) = diagram::counted(&mut dag, Arch::X86_64, &d, usize::MAX, &Vec::new());
+        let node = node.expect("within the work budget");
+        assert!(work <= 60 * n, "{bits} bits: {work} nodes visited");
+        let prog = emit::emit(&dag, node);
+        values.truncate(200);
+        let inputs: Vec<[u64; 6]> = values
+            .iter()
+            .flat_map(|&v| [v, v + 1, v.wrapping_sub(1), v ^ 1 << 40])
+            .map(|v| [0, v, 0, 0, 0, 0])
+            .collect();
+        check(&prog, Arch::X86_64, &d, &inputs, "value set");
+    }
+}
+
+/// `fd != 0 && fd != 1 && … && fd != 49999` is the value set `fd in {0, …, 49999}` with
+/// the exits swapped, and is searched like it (here one interval): it needed 50,292
+/// instructions on three ABIs, over the kernel's limit.
+#[test]
+fn a_conjunction_of_inequalities_is_a_value_set() {
+    let ne: Vec<String> = (0..50_000).map(|i| format!("fd != {i}")).collect();
+    let text = format!(
+        "arch x86_64 i386 x32\ndefault allow\ndeny read if {}\n",
+        ne.join(" && ")
+    );
+    let p = Policy::parse("t.policy", &text).unwrap();
+    let prog = p.compile().expect("within the limit");
+    assert!(prog.insns.len() <= 120, "{} instructions", prog.insns.len());
+    let nr = Arch::X86_64.syscall_nr("read").unwrap();
+    for fd in [
+        0,
+        1,
+        4711,
+        49_999,
+        50_000,
+        50_001,
+        u64::from(u32::MAX),
+        1 << 32,
+    ] {
+        let args = [fd, 0, 0, 0, 0, 0];
+        let want = p.resolved.decide(Arch::X86_64.audit_arch(), nr, &args);
+        assert_eq!(
+            run_call(&prog, nr, args).ret,
+            want.action.ret_value(),
+            "{fd}"
+        );
+    }
+}
+
+/// However a value set is negated or nested (`x != a && …`, `!(x == a || …)`, `!(x == a)
+/// && !(x == b || x == c) && …`, `(x == a || (x == b || …))`), the sequential translation
+/// searches it: as long as the plain `x == a || …`, and it decides right.
+#[test]
+fn negated_and_nested_value_sets_are_searched() {
+    let mut rng = Rng(0xde_0000_4d05_9a11);
+    let values: Vec<u64> = (0..600).map(|_| rng.next() as u32 as u64).collect();
+    let eq = |v: u64| {
+        Cond::Atom(Atom {
+            arg: 0,
+            bits: 32,
+            test: Test::Eq(v),
+        })
+    };
+    let not = |c: Cond| Cond::Not(Box::new(c));
+    let (a, b) = values.split_at(200);
+    let (b, c) = b.split_at(200);
+    let any = |vs: &[u64]| Cond::Or(vs.iter().map(|&v| eq(v)).collect());
+    let none = |vs: &[u64]| Cond::And(vs.iter().map(|&v| not(eq(v))).collect());
+    // (condition, whether it holds on the set's members)
+    let forms = [
+        (any(&values), true),
+        (none(&values), false),
+        (not(any(&values)), false),
+        (Cond::And(vec![none(a), not(any(b)), none(c)]), false),
+        (Cond::Or(vec![any(a), Cond::Or(vec![any(b), any(c)])]), true),
+        (
+            not(Cond::And(vec![not(any(a)), none(b), not(any(c))])),
+            true,
+        ),
+    ];
+    let mut sizes = Vec::new();
+    for (cond, member) in forms {
+        let d = Decision {
+            rules: vec![CondRule {
+                cond,
+                ruling: ruling(if member {
+                    Action::Errno(1)
+                } else {
+                    Action::Allow
+                }),
+            }],
+            otherwise: ruling(if member {
+                Action::Allow
+            } else {
+                Action::Errno(1)
+            }),
+        };
+        let mut dag = Dag::default();
+        let seq = sequential::decision(&mut dag, Arch::X86_64, &d);
+        let prog = emit::emit(&dag, seq);
+        let inputs: Vec<[u64; 6]> = values
+            .iter()
+            .flat_map(|&v| [v, v + 1, v.wrapping_sub(1)])
+            .map(|v| [v, 0, 0, 0, 0, 0])
+            .collect();
+        check(&prog, Arch::X86_64, &d, &inputs, "sequential");
+        sizes.push(prog.len());
+    }
+    assert!(sizes.iter().all(|&s| s == sizes[0]), "{sizes:?}");
+}
+
+/// A random value set on one argument (8 to 20 members, so that the sequential translation
+/// searches it), negated or not, its members spread over nested alternatives and
+/// conjunctions, sometimes with other atoms between them.
+fn value_set(rng: &mut Rng, args: u8) -> Cond {
+    let arg = rng.below(usize::from(args)) as u8;
+    let bits = if rng.below(4) == 0 { 64 } else { 32 };
+    let members: Vec<Cond> = (0..8 + rng.below(13))
+        .map(|_| {
+            let v = match rng.below(3) {
+                0 => rng.next() % 40,
+                1 => rng.pick(VALUES),
+                _ => rng.next() as u32 as u64,
+            };
+            Cond::Atom(Atom {
+                arg,
+                bits,
+                test: Test::Eq(v),
+            })
+        })
+        .collect();
+    let not = |c: Cond| Cond::Not(Box::new(c));
+    // Members as alternatives (`negated`: as a conjunction of their negations), split into
+    // nested groups at random.
+    fn group(rng: &mut Rng, args: u8, m: Vec<Cond>, negated: bool) -> Cond {
+        let mut parts: Vec<Cond> = Vec::new();
+        let mut rest = m;
+        while !rest.is_empty() {
+            let k = 1 + rng.below(rest.len());
+            let chunk: Vec<Cond> = rest.drain(..k).collect();
+            let part = if chunk.len() > 1 && rng.below(3) == 0 {
+                match rng.below(2) {
+                    0 => group(rng, args, chunk, negated),
+                    // De Morgan the other way round.
+                    _ => {
+                        let inner = group(rng, args, chunk, !negated);
+                        Cond::Not(Box::new(inner))
+                    }
+                }
+            } else {
+                let c = if negated {
+                    Cond::And(chunk.into_iter().map(|c| Cond::Not(Box::new(c))).collect())
+                } else {
+                    Cond::Or(chunk)
+                };
+                c.simplify()
+            };
+            parts.push(part);
+            if rng.below(6) == 0 {
+                parts.push(atom(rng, args));
+            }
+        }
+        if negated {
+            Cond::And(parts)
+        } else {
+            Cond::Or(parts)
+        }
+    }
+    match rng.below(3) {
+        0 => group(rng, args, members, false),
+        1 => group(rng, args, members, true),
+        _ => {
+            let negated = rng.below(2) == 0;
+            not(group(rng, args, members, negated))
+        }
+    }
+}
+
+/// Decisions whose rules combine random value sets ([`value_set`]) and random conditions:
+/// the sequential translation (which gathers the sets through negations and nesting), the
+/// diagram and the choice all decide like `Decision::decide`, on both byte orders.
+#[test]
+fn random_negated_value_sets_compile_to_equivalent_code() {
+    let mut rng = Rng(0x4e6a_7ed5_e75a_11ee);
+    for n in 0..150 {
+        let arch = if n % 2 == 0 {
+            Arch::X86_64
+        } else {
+            Arch::S390x
+        };
+        let args = 1 + rng.below(3) as u8;
+        let rules = (0..1 + rng.below(3))
+            .map(|_| {
+                let cond = match rng.below(4) {
+                    0 => value_set(&mut rng, args),
+                    1 => Cond::And(vec![value_set(&mut rng, args), cond(&mut rng, args, 1)]),
+                    2 => Cond::Or(vec![cond(&mut rng, args, 1), value_set(&mut rng, args)]),
+                    _ => Cond::And(vec![value_set(&mut rng, args), value_set(&mut rng, args)]),
+                };
+                CondRule {
+                    cond,
+                    ruling: ruling(rng.pick(ACTIONS)),
+                }
+            })
+            .collect();
+        let d = Decision {
+            rules,
+            otherwise: ruling(rng.pick(ACTIONS)),
+        };
+        let p = combinations(&mut rng, &probes(&d));
+        let mut dag = Dag::default();
+        let seq = sequential::decision(&mut dag, arch, &d);
+        check(&emit::emit(&dag, seq), arch, &d, &p, "sequential");
+        let dd =
+            diagram::decision(&mut dag, arch, &d, usize::MAX, &Vec::new()).expect("within budget");
+        check(&emit::emit(&dag, dd), arch, &d, &p, "diagram");
+        let chosen = decision(&mut dag, arch, &d, &Vec::new());
+        check(&emit::emit(&dag, chosen), arch, &d, &p, "chosen");
+    }
+}
+
+/// The formula properties the diagram relies on, on random conditions: substituting what is
+/// constant on an interval of a word, then a value in it, gives a formula equivalent to
+/// substituting the value at once (so halving a word's range in `classes` builds each
+/// class's sub-decision; the operands' order may differ, when a literal absorbed operands
+/// at the first step that the second would have reduced to it); and `decide` finds exactly
+/// the constants `substitute` makes (so the word choice's value test is the one it
+/// replaced).
+#[test]
+fn interval_substitution_and_decide_agree_with_substitute() {
+    use super::word::{formula, Formula, Pred, WordTest};
+    fn eval(f: &Formula, word: &dyn Fn(u32) -> u32) -> bool {
+        match f {
+            Formula::Const(b) => *b,
+            Formula::Pred(p) => p.test.holds(word(p.off)),
+            Formula::Not(f) => !eval(f, word),
+            Formula::And(v) => v.iter().all(|f| eval(f, word)),
+            Formula::Or(v) => v.iter().any(|f| eval(f, word)),
+        }
+    }
+    let mut rng = Rng(0x1_4e7a_1000_0000);
+    let (mut same, mut differ) = (0, 0);
+    for n in 0..3000 {
+        let arch = if n % 2 == 0 {
+            Arch::X86_64
+        } else {
+            Arch::S390x
+        };
+        let c = match rng.below(3) {
+            0 => value_set(&mut rng, 2),
+            _ => cond(&mut rng, 2, 3),
+        };
+        let f = formula(arch, &c);
+        let mut preds: Vec<&Pred> = Vec::new();
+        f.preds(&mut preds);
+        if preds.is_empty() {
+            continue;
+        }
+        let off = preds[rng.below(preds.len())].off;
+        // Values at and around the tests' constants (and random ones, for masks).
+        let near = |rng: &mut Rng| {
+            let k = match preds[rng.below(preds.len())].test {
+                WordTest::Eq(k) | WordTest::Gt(k) => k,
+                _ => rng.next() as u32,
+            };
+            k.wrapping_add(rng.below(3) as u32).wrapping_sub(1)
+        };
+        let (a, b) = (near(&mut rng), near(&mut rng));
+        let (lo, hi) = (a.min(b), a.max(b));
+        let x = if rng.below(2) == 0 { lo } else { hi };
+        let sub = |f: &Formula, known: &dyn Fn(&Pred) -> Option<bool>| {
+            f.substitute(&|p: &Pred| known(p), &mut 0)
+                .unwrap_or_else(|| f.clone())
+        };
+        let at = |p: &Pred| (p.off == off).then(|| p.test.holds(x));
+        let on = |p: &Pred| (p.off == off).then(|| p.test.on_interval(lo, hi)).flatten();
+        let direct = sub(&f, &at);
+        let staged = sub(&sub(&f, &on), &at);
+        if staged == direct {
+            same += 1;
+        } else {
+            differ += 1;
+        }
+        for _ in 0..20 {
+            let others: Vec<u32> = (0..12).map(|_| near(&mut rng)).collect();
+            let word = |o: u32| {
+                if o == off {
+                    x
+                } else {
+                    others[(o as usize / 4) % 12]
+                }
+            };
+            assert_eq!(
+                eval(&staged, &word),
+                eval(&f, &word),
+                "{c:?} on [{lo}, {hi}] at {x}"
+            );
+            assert_eq!(eval(&direct, &word), eval(&f, &word), "{c:?} at {x}");
+        }
+        let decided = f.decide(&at, &mut 0);
+        let constant = match direct {
+            Formula::Const(b) => Some(b),
+            _ => None,
+        };
+        assert_eq!(decided, constant, "{c:?} at {x}");
+    }
+    // Mostly the very same formula.
+    assert!(differ * 20 < same, "{differ} differ, {same} the same");
+}
+
+/// A repeated literal goes, and so does an operand a literal absorbs.
+#[test]
+fn junctions_absorb_what_a_literal_decides() {
+    use super::word::{and, formula, not, or};
+    let arch = Arch::X86_64;
+    let atom = |arg: u8, test: Test| {
+        formula(
+            arch,
+            &Cond::Atom(Atom {
+                arg,
+                bits: 32,
+                test,
+            }),
+        )
+    };
+    let (h, b, c) = (
+        atom(0, Test::Eq(0)),
+        atom(1, Test::AnySet(4)),
+        atom(2, Test::Gt(9)),
+    );
+    let hb = and([h.clone(), b.clone()]);
+    assert_eq!(or([h.clone(), hb.clone(), h.clone()]), h);
+    assert_eq!(and([h.clone(), or([c.clone(), h.clone()])]), h);
+    let nh = not(h.clone());
+    assert_eq!(
+        or([nh.clone(), and([b.clone(), nh.clone()]), c.clone()]),
+        or([nh.clone(), c.clone()])
+    );
+    // Not a literal of the junction: kept.
+    assert_eq!(
+        or([c.clone(), hb.clone()]),
+        super::word::Formula::Or(vec![c.clone(), hb.clone()])
+    );
+}

@@ -8,6 +8,7 @@
 use super::arg_offsets;
 use crate::arch::Arch;
 use crate::ir::{Atom, Cond, Test};
+use rustc_hash::FxHashSet as HashSet;
 
 /// A test of the word at byte offset `off` of `seccomp_data`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -38,6 +39,17 @@ impl WordTest {
             WordTest::Gt(k) => x > k,
             WordTest::AnySet(m) => x & m != 0,
             WordTest::Masked { mask, value } => x & mask == value,
+        }
+    }
+
+    /// The truth of the test for every `x` in `lo..=hi`, when it is the same for all of them.
+    pub fn on_interval(self, lo: u32, hi: u32) -> Option<bool> {
+        match self {
+            WordTest::Eq(k) if k < lo || k > hi => Some(false),
+            WordTest::Gt(k) if lo > k => Some(true),
+            WordTest::Gt(k) if hi <= k => Some(false),
+            _ if lo == hi => Some(self.holds(lo)),
+            _ => None,
         }
     }
 
@@ -116,7 +128,7 @@ pub fn or(v: impl IntoIterator<Item = Formula>) -> Formula {
     junction(v, true)
 }
 
-/// `or` when `any`, else `and`: flattened, constants folded.
+/// `or` when `any`, else `and`: flattened, constants folded, literals reduced ([`reduce`]).
 fn junction(v: impl IntoIterator<Item = Formula>, any: bool) -> Formula {
     let mut out = Vec::new();
     for f in v {
@@ -128,6 +140,7 @@ fn junction(v: impl IntoIterator<Item = Formula>, any: bool) -> Formula {
             f => out.push(f),
         }
     }
+    reduce(&mut out, any);
     match out.len() {
         0 => Formula::Const(!any),
         1 => out.pop().unwrap_or(Formula::Const(!any)),
@@ -136,19 +149,74 @@ fn junction(v: impl IntoIterator<Item = Formula>, any: bool) -> Formula {
     }
 }
 
+/// A predicate (`true`) or its negation (`false`).
+fn literal(f: &Formula) -> Option<(Pred, bool)> {
+    match f {
+        Formula::Pred(p) => Some((*p, true)),
+        Formula::Not(inner) => match **inner {
+            Formula::Pred(p) => Some((p, false)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Simplifies the operands of an `or` (`any`) or `and` by their literals: a repeated literal
+/// goes, and so does a junction of the other kind with one of the literals among its own
+/// operands (absorption: `x || (x && y)` is `x`, `x && (x || y)` is `x`). It never makes a
+/// constant (so [`Formula::decide`] says which substitutions do).
+///
+/// Why: substituting a decided test into `(h && a) || (h && b) || …` leaves `h || (h && b)
+/// || …`. Without absorption the diagram would go on to test `b` and every other operand's
+/// words, with each order of outcomes a different formula to build (exponentially many, each
+/// ending where `h` alone would have).
+fn reduce(out: &mut Vec<Formula>, any: bool) {
+    if out.len() < 2 {
+        return;
+    }
+    let mut lits: HashSet<(Pred, bool)> = HashSet::default();
+    let mut repeated = false;
+    for l in out.iter().filter_map(literal) {
+        repeated |= !lits.insert(l);
+    }
+    if lits.is_empty() {
+        return;
+    }
+    let absorbed = |f: &Formula| match (f, any) {
+        (Formula::And(v), true) | (Formula::Or(v), false) => v
+            .iter()
+            .any(|g| literal(g).is_some_and(|l| lits.contains(&l))),
+        _ => false,
+    };
+    if !repeated && !out.iter().any(absorbed) {
+        return;
+    }
+    let mut seen: HashSet<(Pred, bool)> = HashSet::default();
+    out.retain(|f| match literal(f) {
+        Some(l) => seen.insert(l),
+        None => !absorbed(f),
+    });
+}
+
 impl Formula {
     /// The formula with the predicates `known` decides replaced by their value, or `None`
-    /// when it decides none of them (so unchanged formulas are not copied).
-    pub fn substitute(&self, known: &impl Fn(&Pred) -> Option<bool>) -> Option<Formula> {
+    /// when it decides none of them (so unchanged formulas are not copied). Adds the nodes
+    /// it looks at to `visited`, the measure of its work.
+    pub fn substitute(
+        &self,
+        known: &impl Fn(&Pred) -> Option<bool>,
+        visited: &mut usize,
+    ) -> Option<Formula> {
+        *visited += 1;
         match self {
             Formula::Const(_) => None,
             Formula::Pred(p) => known(p).map(Formula::Const),
-            Formula::Not(f) => f.substitute(known).map(not),
+            Formula::Not(f) => f.substitute(known, visited).map(not),
             Formula::And(v) | Formula::Or(v) => {
                 let any = matches!(self, Formula::Or(_));
                 let mut changed: Vec<Option<Formula>> = Vec::with_capacity(v.len());
                 for f in v {
-                    let s = f.substitute(known);
+                    let s = f.substitute(known, visited);
                     // One operand decides the whole junction: the rest need no work.
                     if s == Some(Formula::Const(any)) {
                         return Some(Formula::Const(any));
@@ -163,6 +231,34 @@ impl Formula {
                     .zip(changed)
                     .map(|(f, s)| s.unwrap_or_else(|| f.clone()));
                 Some(junction(parts, any))
+            }
+        }
+    }
+
+    /// The constant [`substitute`](Formula::substitute) would make of the formula, if any,
+    /// found without building anything: a junction stops at its first deciding operand.
+    /// Adds the nodes it looks at to `visited`.
+    pub fn decide(
+        &self,
+        known: &impl Fn(&Pred) -> Option<bool>,
+        visited: &mut usize,
+    ) -> Option<bool> {
+        *visited += 1;
+        match self {
+            Formula::Const(b) => Some(*b),
+            Formula::Pred(p) => known(p),
+            Formula::Not(f) => f.decide(known, visited).map(|b| !b),
+            Formula::And(v) | Formula::Or(v) => {
+                let any = matches!(self, Formula::Or(_));
+                let mut open = false;
+                for f in v {
+                    match f.decide(known, visited) {
+                        Some(b) if b == any => return Some(any),
+                        Some(_) => {}
+                        None => open = true,
+                    }
+                }
+                (!open).then_some(!any)
             }
         }
     }
