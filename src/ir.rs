@@ -396,6 +396,21 @@ pub fn section_for(audit_arch: u32, nr: u32) -> Option<Arch> {
 }
 
 #[cfg(test)]
+impl Test {
+    /// One of the five tests for generated cases: `== v`, `> v`, `>= v`, `& m`, and
+    /// `(x & m) == value`.
+    pub(crate) fn random(rng: &mut crate::test_rng::Rng, v: u64, m: u64, value: u64) -> Test {
+        rng.pick(&[
+            Test::Eq(v),
+            Test::Gt(v),
+            Test::Ge(v),
+            Test::AnySet(m),
+            Test::MaskedEq { mask: m, value },
+        ])
+    }
+}
+
+#[cfg(test)]
 mod tests {
     #[test]
     fn a_16_bit_parameter_is_tested_on_its_low_16_bits() {
@@ -410,16 +425,7 @@ mod tests {
                 }
             };
             let (v, m) = (pick(&mut rng), pick(&mut rng));
-            let test = rng.pick(&[
-                Test::Eq(v),
-                Test::Gt(v),
-                Test::Ge(v),
-                Test::AnySet(m),
-                Test::MaskedEq {
-                    mask: m,
-                    value: v & m,
-                },
-            ]);
+            let test = Test::random(&mut rng, v, m, v & m);
             let c = Cond::atom(1, 16, test);
             let mut atoms = Vec::new();
             c.atoms(&mut atoms);

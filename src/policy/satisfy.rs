@@ -504,16 +504,7 @@ mod tests {
             if depth == 0 || rng.below(3) == 0 {
                 let (v, m) = (pick(rng), pick(rng));
                 let outside = if rng.below(4) == 0 { u64::MAX } else { m };
-                let test = rng.pick(&[
-                    Test::Eq(v),
-                    Test::Gt(v),
-                    Test::Ge(v),
-                    Test::AnySet(m),
-                    Test::MaskedEq {
-                        mask: m,
-                        value: v & outside,
-                    },
-                ]);
+                let test = Test::random(rng, v, m, v & outside);
                 let bits = rng.pick(&[32u8, 64]);
                 return at(rng.below(2) as u8, bits, test);
             }
